@@ -1,0 +1,133 @@
+/* Experiment configs: the INI schema, its validation and the parsed spec.
+ *
+ * A config has one [experiment] section and one or more [data NAME],
+ * [noise NAME] and [method NAME] sections. inih reads the file; a schema
+ * table (one row per section kind and key: type, range, default, help)
+ * decides what every key means. Unknown sections or keys, duplicate keys or
+ * sections, bad values and out-of-range numbers are LNL_ERR_CONFIG errors
+ * naming the file, the line and the key, with a suggestion when a known key
+ * is within a small edit distance of an unknown one.
+ * docs/CONFIG.md is the reference of every key, generated from the schema.
+ */
+#ifndef LNL_CONFIG_H
+#define LNL_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lnl/error.h"
+#include "lnl/generate.h"
+#include "lnl/rng.h"
+
+enum {
+    LNL_NAME_MAX = 64,
+    LNL_PATH_MAX = 4096,
+    LNL_MAX_RATES = 256,
+    LNL_MAX_SECTIONS = 64
+};
+
+typedef enum lnl_source_kind {
+    LNL_SOURCE_MAKE_CLASSIFICATION,
+    LNL_SOURCE_CSV,
+    LNL_SOURCE_LIBSVM
+} lnl_source_kind;
+
+typedef struct lnl_data_spec {
+    char name[LNL_NAME_MAX];
+    long line;                         /* line of the section header */
+    lnl_source_kind source;
+    lnl_make_classification_params generator;
+    bool has_random_state;             /* random_state given: fixed generator seed */
+    uint64_t random_state;
+    char path[LNL_PATH_MAX];           /* csv and libsvm, as written in the config */
+    char label[LNL_NAME_MAX * 4];      /* csv label column; "" = last column */
+    size_t n_features;                 /* libsvm; 0 = largest index seen */
+    double test_size;                  /* fraction in (0, 1) or count >= 1; default 0.2 */
+    bool stratify;                     /* default false */
+    bool standardize;                  /* default true */
+    lnl_rng_kind rng;                  /* default: the experiment's rng */
+} lnl_data_spec;
+
+typedef enum lnl_noise_type {
+    LNL_NOISE_SYMMETRIC,  /* a corrupted label becomes one of the other K-1 classes uniformly */
+    LNL_NOISE_PAIR,       /* class k becomes (k + 1) mod K */
+    LNL_NOISE_MATRIX      /* explicit row-stochastic T[i][j] = P(noisy = j | clean = i) */
+} lnl_noise_type;
+
+typedef enum lnl_noise_sampling {
+    LNL_SAMPLING_EXACT,     /* exactly floor(rate * n) labels (per class for pair and matrix) */
+    LNL_SAMPLING_BERNOULLI  /* each label independently */
+} lnl_noise_sampling;
+
+typedef struct lnl_noise_spec {
+    char name[LNL_NAME_MAX];
+    long line;
+    lnl_noise_type type;
+    lnl_noise_sampling sampling;     /* default exact */
+    size_t n_rates;
+    double rates[LNL_MAX_RATES];     /* in [0, 1]; matrix noise has the single rate 1 */
+    size_t matrix_order;             /* matrix: K */
+    double *matrix;                  /* matrix: K x K row-major, rows sum to 1 */
+    bool has_seed;                   /* seed given: the same noise seed for every run */
+    uint64_t seed;
+    lnl_rng_kind rng;                /* default: the experiment's rng */
+} lnl_noise_spec;
+
+typedef enum lnl_model_kind {
+    LNL_MODEL_AUTO,     /* binary for K = 2, softmax otherwise */
+    LNL_MODEL_BINARY,   /* one weight vector and a sigmoid; K must be 2 */
+    LNL_MODEL_SOFTMAX   /* K weight vectors and a softmax */
+} lnl_model_kind;
+
+typedef enum lnl_label_source {
+    LNL_LABELS_NOISY,   /* train on the corrupted labels (the normal case) */
+    LNL_LABELS_CLEAN    /* train on the clean labels: the noise-free reference */
+} lnl_label_source;
+
+typedef struct lnl_method_spec {
+    char name[LNL_NAME_MAX];
+    long line;
+    char loss[LNL_NAME_MAX];  /* a name from the loss registry; default "ce" */
+    double C;                 /* inverse regularization strength; default 1.0 */
+    bool fit_intercept;       /* default true */
+    lnl_model_kind model;     /* default auto */
+    lnl_label_source labels;  /* default noisy */
+    char optimizer[LNL_NAME_MAX];  /* default "lbfgs" */
+    int max_iter;             /* default 1000 */
+    double tol;               /* default 1e-6, relative gradient tolerance */
+} lnl_method_spec;
+
+typedef struct lnl_config {
+    char path[LNL_PATH_MAX];        /* the file read */
+    char name[LNL_NAME_MAX];        /* [experiment] name; default: the file's base name */
+    int seeds;                      /* repetitions, default 5 */
+    uint64_t base_seed;             /* default 0 */
+    char output[LNL_PATH_MAX];      /* default "results/<name>" */
+    lnl_rng_kind rng;               /* default LNL_RNG_DEFAULT */
+    char baseline[LNL_NAME_MAX];    /* method compared against; default: the first method */
+    size_t n_data, n_noise, n_methods;
+    lnl_data_spec data[LNL_MAX_SECTIONS];
+    lnl_noise_spec noise[LNL_MAX_SECTIONS];
+    lnl_method_spec methods[LNL_MAX_SECTIONS];
+} lnl_config;
+
+/* Reads and validates a config file. On success *out is a new config
+ * (free with lnl_config_destroy); on failure *out is NULL and err names the
+ * file, the line and the key. */
+lnl_status lnl_config_read(const char *path, lnl_config **out, lnl_error *err);
+
+/* Same, from a string; path is only used in messages. */
+lnl_status lnl_config_parse_string(const char *text, const char *path, lnl_config **out,
+                                   lnl_error *err);
+
+void lnl_config_destroy(lnl_config *config);
+
+/* Writes the key reference (Markdown, one table per section kind) to out. */
+lnl_status lnl_config_write_reference(FILE *out, lnl_error *err);
+
+/* Levenshtein distance between two strings, used for "did you mean" hints. */
+size_t lnl_edit_distance(const char *a, const char *b);
+
+#endif

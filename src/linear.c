@@ -1,0 +1,1 @@
+#include "lnl/linear.h"

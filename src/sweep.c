@@ -1,0 +1,1 @@
+#include "lnl/sweep.h"
