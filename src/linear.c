@@ -1,1 +1,366 @@
 #include "lnl/linear.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Rows per block: about 128 KiB of gathered features, so a block stays in
+ * L2 cache between the logits gemm and the gradient gemm. */
+static size_t block_rows_for(size_t n_features)
+{
+    size_t rows = 16384 / (n_features > 0 ? n_features : 1);
+    if (rows < 16)
+        rows = 16;
+    if (rows > 1024)
+        rows = 1024;
+    return rows;
+}
+
+size_t lnl_linear_n_logits(const lnl_linear_shape *shape)
+{
+    return shape->binary ? 1 : shape->n_classes;
+}
+
+size_t lnl_linear_n_params(const lnl_linear_shape *shape)
+{
+    return lnl_linear_n_logits(shape) * (shape->n_features + 1);
+}
+
+lnl_status lnl_linear_workspace_create(const lnl_linear_shape *shape,
+                                       lnl_linear_workspace *out, lnl_error *err)
+{
+    memset(out, 0, sizeof *out);
+    size_t rows = block_rows_for(shape->n_features);
+    size_t d = shape->n_features, k = shape->n_classes;
+
+    out->block_rows = rows;
+    out->block_X = malloc(rows * (d > 0 ? d : 1) * sizeof(double));
+    out->logits = malloc(rows * k * sizeof(double));
+    out->gradient = malloc(rows * k * sizeof(double));
+    out->values = malloc(rows * sizeof(double));
+    out->loss_work = malloc((lnl_loss_work_size(rows, k) + 1) * sizeof(double));
+    out->binary_logit = malloc(rows * sizeof(double));
+    if (!out->block_X || !out->logits || !out->gradient || !out->values || !out->loss_work ||
+        !out->binary_logit) {
+        lnl_linear_workspace_destroy(out);
+        return lnl_error_set(err, LNL_ERR_NOMEM, NULL, 0, "out of memory for a workspace");
+    }
+    return LNL_OK;
+}
+
+void lnl_linear_workspace_destroy(lnl_linear_workspace *workspace)
+{
+    if (workspace == NULL)
+        return;
+    free(workspace->block_X);
+    free(workspace->logits);
+    free(workspace->gradient);
+    free(workspace->values);
+    free(workspace->loss_work);
+    free(workspace->binary_logit);
+    memset(workspace, 0, sizeof *workspace);
+}
+
+/* Copies rows[0..n) of X into out (n x d), standardized when asked. */
+static void gather_rows(const lnl_dataset *data, const size_t *rows, size_t n,
+                        const lnl_standardizer *standardizer, double *out)
+{
+    size_t d = data->n_features;
+    for (size_t i = 0; i < n; i++) {
+        const double *x = data->X + rows[i] * d;
+        double *o = out + i * d;
+        if (standardizer == NULL) {
+            memcpy(o, x, d * sizeof(double));
+            continue;
+        }
+        for (size_t j = 0; j < d; j++)
+            o[j] = (x[j] - standardizer->mean[j]) / standardizer->scale[j];
+    }
+}
+
+/* Logits of a gathered block: block_X (n x d) times W^T (d x n_logits) plus
+ * b, expanded to the loss-ready n x K form. binary_logit is scratch. */
+static void block_logits(const lnl_linear_shape *shape, const double *theta, size_t n,
+                         const double *block_X, double *logits, double *binary_logit)
+{
+    size_t d = shape->n_features, k = shape->n_classes;
+    size_t n_logits = lnl_linear_n_logits(shape);
+    const double *W = theta, *b = theta + n_logits * d;
+
+    if (shape->binary) {
+        for (size_t i = 0; i < n; i++)
+            binary_logit[i] = b[0];
+        if (d > 0)
+            cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)d, 1.0, block_X, (int)d, W, 1,
+                        1.0, binary_logit, 1);
+        for (size_t i = 0; i < n; i++) {
+            logits[2 * i] = 0.0;
+            logits[2 * i + 1] = binary_logit[i];
+        }
+        return;
+    }
+
+    for (size_t i = 0; i < n; i++)
+        memcpy(logits + i * k, b, k * sizeof(double));
+    if (d > 0)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)k, (int)d, 1.0,
+                    block_X, (int)d, W, (int)d, 1.0, logits, (int)k);
+}
+
+/* Adds the block's contribution to the gradient. G (n x K) holds the
+ * weighted dLoss/dZ; for the binary model only column 1 matters because
+ * column 0 is the constant logit. */
+static void block_gradient(const lnl_linear_shape *shape, size_t n, const double *block_X,
+                           const double *G, double *gradient, double *binary_scratch)
+{
+    size_t d = shape->n_features, k = shape->n_classes;
+    size_t n_logits = lnl_linear_n_logits(shape);
+    double *gradient_b = gradient + n_logits * d;
+
+    if (shape->binary) {
+        for (size_t i = 0; i < n; i++)
+            binary_scratch[i] = G[2 * i + 1];
+        if (d > 0)
+            cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, (int)d, 1.0, block_X, (int)d,
+                        binary_scratch, 1, 1.0, gradient, 1);
+        if (shape->fit_intercept)
+            for (size_t i = 0; i < n; i++)
+                gradient_b[0] += binary_scratch[i];
+        return;
+    }
+
+    if (d > 0)
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)d, (int)n, 1.0, G,
+                    (int)k, block_X, (int)d, 1.0, gradient, (int)d);
+    if (shape->fit_intercept)
+        for (size_t i = 0; i < n; i++)
+            for (size_t c = 0; c < k; c++)
+                gradient_b[c] += G[i * k + c];
+}
+
+/* Adds 0.5 ||W||^2 to f and W to the gradient. */
+static void add_penalty(const lnl_linear_shape *shape, const double *theta, double *f,
+                        double *gradient)
+{
+    size_t n_weights = lnl_linear_n_logits(shape) * shape->n_features;
+    double squared = 0.0;
+    for (size_t j = 0; j < n_weights; j++)
+        squared += theta[j] * theta[j];
+    *f += 0.5 * squared;
+    if (gradient != NULL)
+        for (size_t j = 0; j < n_weights; j++)
+            gradient[j] += theta[j];
+}
+
+static lnl_status check_problem(const lnl_linear_problem *problem, lnl_error *err)
+{
+    const lnl_linear_shape *shape = &problem->shape;
+    if (shape->n_classes < 2 || (shape->binary && shape->n_classes != 2))
+        return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0,
+                             "a binary model needs 2 classes and a softmax model at least 2, "
+                             "got %zu", shape->n_classes);
+    if (problem->data->n_features != shape->n_features)
+        return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0,
+                             "the model has %zu features but the data %zu",
+                             shape->n_features, problem->data->n_features);
+    return LNL_OK;
+}
+
+lnl_status lnl_linear_objective(const lnl_linear_problem *problem, const double *theta,
+                                double *f, double *gradient, lnl_linear_workspace *workspace,
+                                lnl_error *err)
+{
+    const lnl_linear_shape *shape = &problem->shape;
+    size_t k = shape->n_classes;
+    lnl_status status = check_problem(problem, err);
+    if (status != LNL_OK)
+        return status;
+
+    if (gradient != NULL)
+        memset(gradient, 0, lnl_linear_n_params(shape) * sizeof(double));
+    double total = 0.0;
+
+    for (size_t start = 0; start < problem->n_rows; start += workspace->block_rows) {
+        size_t n = problem->n_rows - start;
+        if (n > workspace->block_rows)
+            n = workspace->block_rows;
+
+        gather_rows(problem->data, problem->rows + start, n, problem->standardizer,
+                    workspace->block_X);
+        block_logits(shape, theta, n, workspace->block_X, workspace->logits,
+                     workspace->binary_logit);
+
+        double *G = gradient != NULL ? workspace->gradient : NULL;
+        status = problem->loss->info->evaluate(problem->loss, n, workspace->logits,
+                                               problem->labels + start, workspace->values, G,
+                                               workspace->loss_work);
+        if (status != LNL_OK)
+            return lnl_error_set(err, status, NULL, 0,
+                                 "the loss \"%s\" is not finite on rows %zu to %zu",
+                                 problem->loss->info->name, start, start + n - 1);
+
+        /* Each row's loss and gradient carry the factor C * s_i. */
+        for (size_t i = 0; i < n; i++) {
+            double weight = problem->C;
+            if (problem->sample_weights != NULL)
+                weight *= problem->sample_weights[start + i];
+            total += weight * workspace->values[i];
+            if (G != NULL)
+                for (size_t c = 0; c < k; c++)
+                    G[i * k + c] *= weight;
+        }
+        if (G != NULL)
+            block_gradient(shape, n, workspace->block_X, G, gradient, workspace->binary_logit);
+    }
+
+    *f = total;
+    add_penalty(shape, theta, f, gradient);
+    if (!isfinite(*f))
+        return lnl_error_set(err, LNL_ERR_NUMERIC, NULL, 0, "the objective is not finite");
+    return LNL_OK;
+}
+
+lnl_status lnl_linear_objective_reference(const lnl_linear_problem *problem,
+                                          const double *theta, double *f, double *gradient,
+                                          lnl_error *err)
+{
+    const lnl_linear_shape *shape = &problem->shape;
+    size_t n = problem->n_rows, d = shape->n_features, k = shape->n_classes;
+    size_t n_logits = lnl_linear_n_logits(shape);
+    lnl_status status = check_problem(problem, err);
+    if (status != LNL_OK)
+        return status;
+
+    double *X = malloc((n * d + 1) * sizeof(double));
+    double *Z = malloc((n * k + 1) * sizeof(double));
+    double *G = malloc((n * k + 1) * sizeof(double));
+    double *values = malloc((n + 1) * sizeof(double));
+    double *work = malloc((lnl_loss_work_size(n, k) + 1) * sizeof(double));
+    if (!X || !Z || !G || !values || !work) {
+        status = lnl_error_set(err, LNL_ERR_NOMEM, NULL, 0, "out of memory");
+        goto cleanup;
+    }
+
+    /* First pass: every row's logits with plain loops. */
+    gather_rows(problem->data, problem->rows, n, problem->standardizer, X);
+    const double *W = theta, *b = theta + n_logits * d;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t c = 0; c < n_logits; c++) {
+            double z = b[c];
+            for (size_t j = 0; j < d; j++)
+                z += X[i * d + j] * W[c * d + j];
+            if (shape->binary) {
+                Z[2 * i] = 0.0;
+                Z[2 * i + 1] = z;
+            } else {
+                Z[i * k + c] = z;
+            }
+        }
+    }
+
+    status = problem->loss->info->evaluate(problem->loss, n, Z, problem->labels, values, G, work);
+    if (status != LNL_OK) {
+        lnl_error_set(err, status, NULL, 0, "the loss is not finite");
+        goto cleanup;
+    }
+
+    /* Second pass: the weighted sum and the gradient. */
+    *f = 0.0;
+    if (gradient != NULL)
+        memset(gradient, 0, lnl_linear_n_params(shape) * sizeof(double));
+    for (size_t i = 0; i < n; i++) {
+        double weight = problem->C * (problem->sample_weights ? problem->sample_weights[i] : 1.0);
+        *f += weight * values[i];
+        if (gradient == NULL)
+            continue;
+        for (size_t c = 0; c < n_logits; c++) {
+            double g = weight * (shape->binary ? G[2 * i + 1] : G[i * k + c]);
+            for (size_t j = 0; j < d; j++)
+                gradient[c * d + j] += g * X[i * d + j];
+            if (shape->fit_intercept)
+                gradient[n_logits * d + c] += g;
+        }
+    }
+    add_penalty(shape, theta, f, gradient);
+
+cleanup:
+    free(X);
+    free(Z);
+    free(G);
+    free(values);
+    free(work);
+    return status;
+}
+
+lnl_status lnl_linear_logits(const lnl_linear_shape *shape, const double *theta,
+                             const lnl_dataset *data, const size_t *rows, size_t n_rows,
+                             const lnl_standardizer *standardizer, double *logits,
+                             lnl_error *err)
+{
+    lnl_linear_workspace workspace;
+    lnl_status status = lnl_linear_workspace_create(shape, &workspace, err);
+    if (status != LNL_OK)
+        return status;
+
+    size_t k = shape->n_classes;
+    for (size_t start = 0; start < n_rows; start += workspace.block_rows) {
+        size_t n = n_rows - start;
+        if (n > workspace.block_rows)
+            n = workspace.block_rows;
+        gather_rows(data, rows + start, n, standardizer, workspace.block_X);
+        block_logits(shape, theta, n, workspace.block_X, logits + start * k,
+                     workspace.binary_logit);
+    }
+    lnl_linear_workspace_destroy(&workspace);
+    return LNL_OK;
+}
+
+lnl_status lnl_linear_predict_proba(const lnl_linear_shape *shape, const double *theta,
+                                    const lnl_dataset *data, const size_t *rows,
+                                    size_t n_rows, const lnl_standardizer *standardizer,
+                                    double *probabilities, lnl_error *err)
+{
+    size_t k = shape->n_classes;
+    double *logits = malloc((n_rows * k + 1) * sizeof(double));
+    if (logits == NULL)
+        return lnl_error_set(err, LNL_ERR_NOMEM, NULL, 0, "out of memory for %zu logits",
+                             n_rows * k);
+
+    lnl_status status =
+        lnl_linear_logits(shape, theta, data, rows, n_rows, standardizer, logits, err);
+    if (status == LNL_OK)
+        lnl_softmax(n_rows, k, logits, probabilities);
+    free(logits);
+    return status;
+}
+
+lnl_status lnl_linear_accuracy(const lnl_linear_shape *shape, const double *theta,
+                               const lnl_dataset *data, const size_t *rows, size_t n_rows,
+                               const int *labels, const lnl_standardizer *standardizer,
+                               double *accuracy, lnl_error *err)
+{
+    size_t k = shape->n_classes;
+    double *logits = malloc((n_rows * k + 1) * sizeof(double));
+    if (logits == NULL)
+        return lnl_error_set(err, LNL_ERR_NOMEM, NULL, 0, "out of memory for %zu logits",
+                             n_rows * k);
+
+    lnl_status status =
+        lnl_linear_logits(shape, theta, data, rows, n_rows, standardizer, logits, err);
+    if (status == LNL_OK) {
+        /* The largest logit is the most probable class; no softmax needed. */
+        size_t correct = 0;
+        for (size_t i = 0; i < n_rows; i++) {
+            const double *z = logits + i * k;
+            size_t best = 0;
+            for (size_t c = 1; c < k; c++)
+                if (z[c] > z[best])
+                    best = c;
+            correct += (int)best == labels[i];
+        }
+        *accuracy = n_rows > 0 ? (double)correct / (double)n_rows : 0.0;
+    }
+    free(logits);
+    return status;
+}

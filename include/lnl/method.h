@@ -1,0 +1,52 @@
+/* Training procedures: given the training rows, their (noisy) labels and a
+ * method spec, fit a linear model and report the run's metrics.
+ *
+ * Sample selection and reweighting work through row lists and weights,
+ * never through copies of X.
+ */
+#ifndef LNL_METHOD_H
+#define LNL_METHOD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lnl/config.h"
+#include "lnl/dataset.h"
+#include "lnl/error.h"
+#include "lnl/linear.h"
+#include "lnl/optim.h"
+#include "lnl/rng.h"
+#include "lnl/split.h"
+
+typedef struct lnl_fit_input {
+    const lnl_dataset *data;
+    const size_t *rows;                    /* training rows */
+    size_t n_rows;
+    const int *labels;                     /* labels[i] of rows[i], noisy or clean */
+    const int *clean_labels;               /* the clean labels, for diagnostics only */
+    size_t n_classes;
+    const lnl_standardizer *standardizer;
+    const double *true_transition;         /* K x K, the noise model's T; may be NULL */
+    lnl_rng *rng;                          /* the model's own stream */
+} lnl_fit_input;
+
+typedef struct lnl_fit_output {
+    lnl_linear_shape shape;
+    double *theta;               /* lnl_linear_n_params(&shape) parameters */
+    lnl_optim_result optim;
+} lnl_fit_output;
+
+/* Fits the model that spec describes. A fit that does not converge is
+ * not an error (output->optim.converged is false); a non-finite objective
+ * is LNL_ERR_NUMERIC. */
+lnl_status lnl_method_fit(const lnl_method_spec *spec, const lnl_fit_input *input,
+                          lnl_fit_output *output, lnl_error *err);
+
+void lnl_fit_output_destroy(lnl_fit_output *output);
+
+/* Chooses the model shape for a method and K classes: binary for K = 2
+ * unless the spec asks for softmax. */
+lnl_status lnl_method_shape(const lnl_method_spec *spec, size_t n_features, size_t n_classes,
+                            lnl_linear_shape *shape, lnl_error *err);
+
+#endif

@@ -1,1 +1,436 @@
-#include "lnl/error.h"
+#include "commands.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lnl/config.h"
+#include "lnl/log.h"
+#include "lnl/report.h"
+#include "lnl/sweep.h"
+
+/* ---- Shared helpers --------------------------------------------------------- */
+
+static int exit_code_for(lnl_status status)
+{
+    switch (status) {
+    case LNL_OK: return 0;
+    case LNL_ERR_CONFIG:
+    case LNL_ERR_DATA:
+    case LNL_ERR_ARGUMENT: return 2;
+    default: return 1;
+    }
+}
+
+/* Prints "lnl: file:line: message" and returns the exit code. */
+static int report_error(const lnl_error *err)
+{
+    char text[LNL_ERROR_MESSAGE_MAX + LNL_ERROR_FILE_MAX + 32];
+    lnl_error_format(err, text, sizeof text);
+    fprintf(stderr, "lnl: %s\n", text);
+    return exit_code_for(err->status);
+}
+
+static void stderr_sink(void *context, lnl_log_level level, const char *message)
+{
+    (void)context;
+    static const char *names[] = {"error", "warning", "info", "debug"};
+    fprintf(stderr, "lnl: %s: %s\n", names[level], message);
+}
+
+/* One command-line option: --name VALUE, or a flag when value is NULL. */
+typedef struct option {
+    const char *name;
+    const char **value;
+    bool *flag;
+} option;
+
+/* Parses argv[1..] into options and at most max_positional positional
+ * arguments. Returns false after printing a message on a usage error. */
+static bool parse_options(int argc, char **argv, option *options, const char **positional,
+                          int max_positional, int *n_positional, const char *help)
+{
+    *n_positional = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+            fputs(help, stdout);
+            exit(0);
+        }
+        if (arg[0] != '-' || arg[1] == '\0') {
+            if (*n_positional == max_positional) {
+                fprintf(stderr, "lnl %s: unexpected argument \"%s\"\n%s", argv[0], arg, help);
+                return false;
+            }
+            positional[(*n_positional)++] = arg;
+            continue;
+        }
+        option *o = options;
+        while (o->name != NULL && strcmp(o->name, arg) != 0)
+            o++;
+        if (o->name == NULL) {
+            fprintf(stderr, "lnl %s: unknown option \"%s\"\n%s", argv[0], arg, help);
+            return false;
+        }
+        if (o->flag != NULL) {
+            *o->flag = true;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "lnl %s: option %s needs a value\n", argv[0], arg);
+            return false;
+        }
+        *o->value = argv[++i];
+    }
+    return true;
+}
+
+static bool parse_int(const char *text, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long value = strtol(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || value < min || value > max)
+        return false;
+    *out = value;
+    return true;
+}
+
+static int read_config(const char *path, lnl_config **config)
+{
+    lnl_error err;
+    lnl_error_clear(&err);
+    if (lnl_config_read(path, config, &err) != LNL_OK)
+        return report_error(&err);
+    return 0;
+}
+
+/* Copies a file to stdout; used to show the Markdown tables. */
+static void print_file(const char *path)
+{
+    FILE *file = fopen(path, "r");
+    if (file == NULL)
+        return;
+    char buffer[8192];
+    size_t n;
+    while ((n = fread(buffer, 1, sizeof buffer, file)) > 0)
+        fwrite(buffer, 1, n, stdout);
+    fclose(file);
+}
+
+/* ---- lnl run --------------------------------------------------------------- */
+
+static const char run_help[] =
+    "usage: lnl run CONFIG [--out DIR] [--jobs N] [--quiet] [--verbose]\n"
+    "\n"
+    "Runs every data x noise x rate x method x seed cell of CONFIG. Writes\n"
+    "DIR/runs.csv (one row per run), DIR/tables/*.md and *.csv (test accuracy,\n"
+    "mean +- std over seeds) and DIR/summary.md, and prints the tables.\n"
+    "\n"
+    "  --out DIR    output folder (default: the config's [experiment] output)\n"
+    "  --jobs N     runs in parallel (default: the number of cores)\n"
+    "  --quiet      print only errors\n"
+    "  --verbose    also print debug messages\n";
+
+typedef struct progress_state {
+    bool terminal;
+} progress_state;
+
+static void print_progress(void *context, size_t done, size_t total, const lnl_run_result *r)
+{
+    progress_state *state = context;
+    if (!r->ok)
+        fprintf(stderr, "%slnl: run failed: %s / %s / rate %g / %s / seed %d: %s\n",
+                state->terminal ? "\r\033[K" : "", r->dataset, r->noise, r->rate, r->method,
+                r->seed, r->message);
+    if (!state->terminal)
+        return;
+    fprintf(stderr, "\r\033[K[%zu/%zu] %s %s %g %s seed %d: test accuracy %.3f", done, total,
+            r->dataset, r->noise, r->rate, r->method, r->seed, r->test_accuracy);
+    if (done == total)
+        fputc('\n', stderr);
+}
+
+int lnl_cli_run(int argc, char **argv)
+{
+    const char *out = NULL, *jobs_text = NULL, *positional[1];
+    bool quiet = false, verbose = false;
+    option options[] = {{"--out", &out, NULL}, {"--jobs", &jobs_text, NULL},
+                        {"--quiet", NULL, &quiet}, {"--verbose", NULL, &verbose},
+                        {NULL, NULL, NULL}};
+    int n_positional;
+    if (!parse_options(argc, argv, options, positional, 1, &n_positional, run_help))
+        return 2;
+    if (n_positional != 1) {
+        fprintf(stderr, "lnl run: missing CONFIG\n%s", run_help);
+        return 2;
+    }
+    long jobs = 0;
+    if (jobs_text != NULL && !parse_int(jobs_text, 1, 256, &jobs)) {
+        fprintf(stderr, "lnl run: invalid --jobs \"%s\": expected an integer from 1 to 256\n",
+                jobs_text);
+        return 2;
+    }
+
+    lnl_log_set_sink(stderr_sink, NULL,
+                     quiet ? LNL_LOG_ERROR : verbose ? LNL_LOG_DEBUG : LNL_LOG_WARNING);
+    lnl_config *config = NULL;
+    int code = read_config(positional[0], &config);
+    if (code != 0)
+        return code;
+
+    progress_state progress = {isatty(fileno(stderr)) && !quiet};
+    lnl_sweep_options sweep_options = {out, (int)jobs, print_progress, &progress};
+    lnl_sweep_summary summary;
+    lnl_error err;
+    lnl_error_clear(&err);
+    lnl_status status = lnl_sweep_run(config, &sweep_options, &summary, &err);
+    lnl_config_destroy(config);
+    if (status != LNL_OK)
+        return report_error(&err);
+
+    if (!quiet) {
+        char path[LNL_PATH_MAX + 32];
+        snprintf(path, sizeof path, "%s/summary.md", summary.output);
+        print_file(path);
+    }
+    fprintf(stderr, "lnl: %zu runs, %zu failed, %zu not converged; results in %s\n",
+            summary.n_runs, summary.n_failed, summary.n_not_converged, summary.output);
+    return summary.n_failed > 0 ? 1 : 0;
+}
+
+/* ---- lnl generate ---------------------------------------------------------- */
+
+static const char generate_help[] =
+    "usage: lnl generate CONFIG [--data NAME] [--out FILE]\n"
+    "\n"
+    "Writes each [data] section's data set (generated or loaded) as CSV with a\n"
+    "header and the label in the last column \"y\". By default one file per\n"
+    "section, OUTPUT/data/NAME.csv, where OUTPUT is the config's output folder.\n"
+    "\n"
+    "  --data NAME  only this section\n"
+    "  --out FILE   the file to write (needs a single section)\n";
+
+static const lnl_data_spec *find_data(const lnl_config *config, const char *name)
+{
+    for (size_t d = 0; d < config->n_data; d++)
+        if (strcmp(config->data[d].name, name) == 0)
+            return &config->data[d];
+    return NULL;
+}
+
+static const lnl_noise_spec *find_noise(const lnl_config *config, const char *name)
+{
+    for (size_t n = 0; n < config->n_noise; n++)
+        if (strcmp(config->noise[n].name, name) == 0)
+            return &config->noise[n];
+    return NULL;
+}
+
+static int make_parent_folders(const char *path)
+{
+    char copy[LNL_PATH_MAX + 64];
+    snprintf(copy, sizeof copy, "%s", path);
+    for (char *p = copy + 1; *p != '\0'; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(copy, 0777) != 0 && errno != EEXIST) {
+            fprintf(stderr, "lnl: %s: cannot create folder: %s\n", copy, strerror(errno));
+            return 1;
+        }
+        *p = '/';
+    }
+    return 0;
+}
+
+static int write_data_section(const lnl_config *config, const lnl_data_spec *spec,
+                              const char *path)
+{
+    lnl_error err;
+    lnl_error_clear(&err);
+    lnl_dataset *data = NULL;
+    if (lnl_data_load(config, spec, &data, &err) != LNL_OK)
+        return report_error(&err);
+    int code = make_parent_folders(path);
+    if (code == 0 && lnl_csv_write(path, data, "y", &err) != LNL_OK)
+        code = report_error(&err);
+    if (code == 0)
+        fprintf(stderr, "lnl: wrote %s (%zu rows, %zu features, %zu classes)\n", path,
+                data->n_rows, data->n_features, data->n_classes);
+    lnl_dataset_destroy(data);
+    return code;
+}
+
+int lnl_cli_generate(int argc, char **argv)
+{
+    const char *out = NULL, *data_name = NULL, *positional[1];
+    option options[] = {{"--out", &out, NULL}, {"--data", &data_name, NULL}, {NULL, NULL, NULL}};
+    int n_positional;
+    if (!parse_options(argc, argv, options, positional, 1, &n_positional, generate_help))
+        return 2;
+    if (n_positional != 1) {
+        fprintf(stderr, "lnl generate: missing CONFIG\n%s", generate_help);
+        return 2;
+    }
+    lnl_config *config = NULL;
+    int code = read_config(positional[0], &config);
+    if (code != 0)
+        return code;
+
+    const lnl_data_spec *only = NULL;
+    if (data_name != NULL && (only = find_data(config, data_name)) == NULL) {
+        fprintf(stderr, "lnl generate: no [data %s] in %s\n", data_name, config->path);
+        code = 2;
+    } else if (out != NULL && only == NULL && config->n_data > 1) {
+        fprintf(stderr, "lnl generate: --out needs a single data section; %s has %zu, so "
+                        "choose one with --data NAME\n", config->path, config->n_data);
+        code = 2;
+    }
+    for (size_t d = 0; d < config->n_data && code == 0; d++) {
+        const lnl_data_spec *spec = &config->data[d];
+        if (only != NULL && spec != only)
+            continue;
+        char path[LNL_PATH_MAX * 2];
+        if (out != NULL)
+            snprintf(path, sizeof path, "%s", out);
+        else
+            snprintf(path, sizeof path, "%s/data/%s.csv", config->output, spec->name);
+        code = write_data_section(config, spec, path);
+    }
+    lnl_config_destroy(config);
+    return code;
+}
+
+/* ---- lnl corrupt ----------------------------------------------------------- */
+
+static const char corrupt_help[] =
+    "usage: lnl corrupt CONFIG [--data NAME] [--noise NAME] [--rate R] [--seed I]\n"
+    "                          [--out FILE]\n"
+    "\n"
+    "Writes one data set as CSV with the features, a column \"test\" (1 for test\n"
+    "rows), the clean class index \"clean\" and the label column \"noisy\": the\n"
+    "corrupted label for training rows, the clean one for test rows. The split\n"
+    "and the noise are those of the same cell in `lnl run`.\n"
+    "\n"
+    "  --data NAME   data section (default: the first)\n"
+    "  --noise NAME  noise section (default: the first)\n"
+    "  --rate R      noise rate in [0, 1] (default: the section's first rate above 0)\n"
+    "  --seed I      seed index, 0 to seeds-1 (default 0)\n"
+    "  --out FILE    default OUTPUT/corrupt/DATA_NOISE_RATE_seedI.csv\n";
+
+int lnl_cli_corrupt(int argc, char **argv)
+{
+    const char *out = NULL, *data_name = NULL, *noise_name = NULL, *rate_text = NULL;
+    const char *seed_text = NULL, *positional[1];
+    option options[] = {{"--out", &out, NULL},         {"--data", &data_name, NULL},
+                        {"--noise", &noise_name, NULL}, {"--rate", &rate_text, NULL},
+                        {"--seed", &seed_text, NULL},   {NULL, NULL, NULL}};
+    int n_positional;
+    if (!parse_options(argc, argv, options, positional, 1, &n_positional, corrupt_help))
+        return 2;
+    if (n_positional != 1) {
+        fprintf(stderr, "lnl corrupt: missing CONFIG\n%s", corrupt_help);
+        return 2;
+    }
+    lnl_config *config = NULL;
+    int code = read_config(positional[0], &config);
+    if (code != 0)
+        return code;
+
+    const lnl_data_spec *data = data_name ? find_data(config, data_name) : &config->data[0];
+    const lnl_noise_spec *noise = noise_name ? find_noise(config, noise_name) : &config->noise[0];
+    long seed = 0;
+    double rate = 0.0;
+    char *end = NULL;
+    if (data == NULL || noise == NULL) {
+        fprintf(stderr, "lnl corrupt: no [%s %s] in %s\n", data == NULL ? "data" : "noise",
+                data == NULL ? data_name : noise_name, config->path);
+        code = 2;
+    } else if (seed_text != NULL && !parse_int(seed_text, 0, config->seeds - 1, &seed)) {
+        fprintf(stderr, "lnl corrupt: invalid --seed \"%s\": expected 0 to %d\n", seed_text,
+                config->seeds - 1);
+        code = 2;
+    } else if (rate_text != NULL &&
+               ((rate = strtod(rate_text, &end)), *end != '\0' || !(rate >= 0 && rate <= 1))) {
+        fprintf(stderr, "lnl corrupt: invalid --rate \"%s\": expected a number in [0, 1]\n",
+                rate_text);
+        code = 2;
+    }
+    if (code == 0 && rate_text == NULL) {
+        rate = noise->rates[0];
+        for (size_t r = 0; r < noise->n_rates && rate == 0.0; r++)
+            rate = noise->rates[r];
+    }
+
+    if (code == 0) {
+        char path[LNL_PATH_MAX * 2];
+        if (out != NULL)
+            snprintf(path, sizeof path, "%s", out);
+        else
+            snprintf(path, sizeof path, "%s/corrupt/%s_%s_%g_seed%ld.csv", config->output,
+                     data->name, noise->name, rate, seed);
+        lnl_error err;
+        lnl_error_clear(&err);
+        code = make_parent_folders(path);
+        if (code == 0 &&
+            lnl_corrupt_write(config, data, noise, rate, (int)seed, path, &err) != LNL_OK)
+            code = report_error(&err);
+        if (code == 0)
+            fprintf(stderr, "lnl: wrote %s\n", path);
+    }
+    lnl_config_destroy(config);
+    return code;
+}
+
+/* ---- lnl report and lnl schema ------------------------------------------- */
+
+static const char report_help[] =
+    "usage: lnl report DIR\n"
+    "\n"
+    "Rebuilds DIR/tables and DIR/summary.md from DIR/runs.csv alone, and prints\n"
+    "the tables.\n";
+
+int lnl_cli_report(int argc, char **argv)
+{
+    const char *positional[1];
+    option options[] = {{NULL, NULL, NULL}};
+    int n_positional;
+    if (!parse_options(argc, argv, options, positional, 1, &n_positional, report_help))
+        return 2;
+    if (n_positional != 1) {
+        fprintf(stderr, "lnl report: missing DIR\n%s", report_help);
+        return 2;
+    }
+    lnl_error err;
+    lnl_error_clear(&err);
+    if (lnl_report_write(positional[0], &err) != LNL_OK)
+        return report_error(&err);
+    char path[LNL_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/summary.md", positional[0]);
+    print_file(path);
+    return 0;
+}
+
+static const char schema_help[] =
+    "usage: lnl schema\n"
+    "\n"
+    "Prints the reference of every config section and key as Markdown.\n";
+
+int lnl_cli_schema(int argc, char **argv)
+{
+    const char *positional[1];
+    option options[] = {{NULL, NULL, NULL}};
+    int n_positional;
+    if (!parse_options(argc, argv, options, positional, 0, &n_positional, schema_help))
+        return 2;
+    lnl_error err;
+    lnl_error_clear(&err);
+    if (lnl_config_write_reference(stdout, &err) != LNL_OK)
+        return report_error(&err);
+    return 0;
+}
