@@ -25,34 +25,59 @@ typedef struct lnl_noise_model {
     const double *matrix;   /* matrix noise: K x K, row-stochastic; else NULL */
 } lnl_noise_model;
 
-/* Writes the K x K transition matrix that the model implies:
+/* Writes the K x K transition matrix that the model implies into T:
  *  symmetric: T[i][i] = 1 - rate, T[i][j] = rate / (K - 1) for j != i;
  *  pair:      T[i][i] = 1 - rate, T[i][(i + 1) mod K] = rate;
  *  matrix:    a copy of the given matrix.
- * Rejects rates outside [0, 1] and matrices with a negative entry or a row
- * whose sum differs from 1 by more than 1e-9 (LNL_ERR_ARGUMENT). */
+ * Returns LNL_ERR_ARGUMENT, with a message naming the value or the matrix
+ * row, for K < 2 (or above INT_MAX), a rate outside [0, 1] or NaN
+ * (symmetric and pair; matrix noise ignores the rate), a NULL matrix, a
+ * matrix entry that is negative or NaN, a row whose sum differs from 1 by
+ * more than 1e-9, an unknown type or sampling, or a NULL T. */
 lnl_status lnl_noise_transition(const lnl_noise_model *model, double *T, lnl_error *err);
 
-/* Corrupts labels: reads clean[0..n), writes noisy[0..n).
+/* Corrupts labels: reads clean[0..n) and writes noisy[0..n). clean is never
+ * modified, and noisy must be a different array. The draws from rng follow
+ * the fixed order given below, so the same model, labels and stream state
+ * always give the same noisy labels.
  *
  * Exact sampling:
- *  symmetric: m = floor(rate * n) positions are the first m of a random
- *    permutation of 0..n-1 (numpy's choice(n, m, replace=False)); each gets a
- *    class drawn uniformly from the other K - 1 (no draw when K = 2).
- *  pair and matrix: per clean class c with n_c samples, the samples are
- *    split over the noisy classes in proportion to row c of T, and the counts
- *    are rounded by the largest-remainder method, so they sum to n_c and a
- *    small cell gets a sample whenever its remainder ranks high enough
- *    instead of always being rounded down to zero (ties go to the lower
- *    class index). The samples of class c are permuted and assigned to the
- *    noisy classes in that order.
- * Bernoulli sampling: each label independently draws its noisy class from
- * row clean[i] of T.
+ *  symmetric: m = floor(n * rate), with the product taken in double precision
+ *    and no tolerance, as Python's int(n * rate) (n = 100 and rate = 0.29
+ *    give 28). The positions to corrupt are the first m entries of
+ *    lnl_rng_permutation(n), which equals numpy's choice(n, m, replace=False).
+ *    Then, in increasing position order, each chosen label gets a class drawn
+ *    uniformly from the other K - 1 with one lnl_rng_below(K - 1) (no draw
+ *    when K = 2, where the label just flips).
+ *  pair and matrix: the number of corrupted labels is set per clean class,
+ *    not as floor(rate * n). For each clean class c in increasing order, with
+ *    n_c samples, the samples are split over the noisy classes in proportion
+ *    to row c of T by the largest-remainder method. Class j first gets
+ *    floor(n_c * T[c][j]), then the samples left over go one each to the
+ *    classes with the largest fractional parts, compared after rounding to 9
+ *    decimals, with ties going to the lower class index. Classes with
+ *    T[c][j] = 0 never get one. The counts sum to n_c, and a small cell gets a sample whenever its remainder ranks
+ *    high enough instead of always being rounded down to zero. Then the
+ *    positions of class c, in increasing order, are shuffled with one
+ *    lnl_rng_shuffle, as numpy's positions[permutation(n_c)]. The first
+ *    count[0] of them get noisy class 0, the next count[1] class 1, and so
+ *    on. Because ties go to the lower index, with pair noise a tie keeps the
+ *    label of class c < K - 1 but flips the label of class K - 1 to 0.
+ * Bernoulli sampling: in increasing position order, each label takes one
+ * lnl_rng_uniform01 draw u and gets the smallest class j with
+ * u < T[c][0] + ... + T[c][j], where c = clean[i] (the inverse CDF of row c).
+ *
+ * Returns LNL_ERR_ARGUMENT for an invalid model (as lnl_noise_transition),
+ * NULL clean, noisy or rng when n > 0, noisy == clean, or a clean label
+ * outside [0, K) (the message names its position), and LNL_ERR_NOMEM when an
+ * allocation fails. On failure noisy and rng are left unchanged.
  */
 lnl_status lnl_noise_apply(const lnl_noise_model *model, const int *clean, size_t n,
                            lnl_rng *rng, int *noisy, lnl_error *err);
 
-/* Counts confusion[i * K + j] = #{s : clean[s] = i, noisy[s] = j}. */
+/* Counts confusion[i * K + j] = #{s : clean[s] = i, noisy[s] = j} into the
+ * K x K array confusion, which it zeroes first. Pairs with a label outside
+ * [0, K) are not counted. */
 void lnl_noise_confusion(const int *clean, const int *noisy, size_t n, size_t n_classes,
                          size_t *confusion);
 
