@@ -45,7 +45,8 @@ static inline char *fixture_read_text(const char *name)
     return text;
 }
 
-/* Returns the first character of the value of "key", or NULL without it. */
+/* Returns a pointer to the value stored under key, or NULL when the key is
+ * missing. */
 static inline const char *fixture_value(const char *json, const char *key)
 {
     char quoted[256];
@@ -126,7 +127,7 @@ static inline fixture_table fixture_read_csv(const char *name)
     char *text = fixture_read_text(name);
     fixture_table table = {0};
 
-    /* The header gives the column count; every later line is a row. */
+    /* The header gives the column count, and every later line is a row. */
     char *line_end = strchr(text, '\n');
     assert_non_null(line_end);
     size_t n_columns = 1;
