@@ -22,13 +22,15 @@ typedef struct lnl_split {
 } lnl_split;
 
 /* Splits rows 0..n_rows-1. test_size < 1 is a fraction (n_test =
- * ceil(test_size * n_rows), n_train = floor((1 - test_size) * n_rows), as in
- * scikit-learn's ShuffleSplit), test_size >= 1 a count. Without
+ * ceil(test_size * n_rows) and n_train = n_rows - n_test, as scikit-learn's
+ * ShuffleSplit does when train_size is not given), test_size >= 1 a count. Without
  * stratification the test rows are the first n_test of a permutation and
  * the training rows the next n_train, which reproduces train_test_split for
  * a numpy stream. With stratification (needs labels) every class gets its
- * share of the test set, rounded so that the total is n_test and every class
- * keeps at least one training row. */
+ * share of the test set by the largest-remainder method (ties to the lower
+ * class index), capped so that every class keeps a training row; rows are
+ * drawn from one permutation per class and both lists are sorted by row
+ * index. At most 2^32 rows. */
 lnl_status lnl_split_create(size_t n_rows, double test_size, const int *labels,
                             size_t n_classes, bool stratify, lnl_rng *rng,
                             lnl_split *out, lnl_error *err);
@@ -36,8 +38,9 @@ lnl_status lnl_split_create(size_t n_rows, double test_size, const int *labels,
 void lnl_split_destroy(lnl_split *split);
 
 /* Per-feature mean and scale of the training rows; scale is the population
- * standard deviation as in scikit-learn's StandardScaler, with 1 where it is
- * 0 so that constant features become 0 instead of NaN. */
+ * standard deviation as in scikit-learn's StandardScaler, with 1 where the
+ * feature is constant up to rounding (scikit-learn's bound), so that
+ * constant features become 0 instead of NaN. */
 typedef struct lnl_standardizer {
     size_t n_features;
     double *mean;
