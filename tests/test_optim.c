@@ -176,11 +176,10 @@ static void lbfgs_minimizes_convex_quadratic(void **state)
 static void lbfgs_wraps_short_memory(void **state)
 {
     (void)state;
-    /* 40 unknowns, condition 1000 and only 3 correction pairs: many more
-     * iterations than pairs, so the oldest pair is replaced many times.
-     * f_min is 0 because the line search needs f to change measurably: with
-     * f_min = 3 the decrease near the minimum falls below the rounding of
-     * f and the search stops at a gradient max norm near 2e-7. */
+    /* 40 unknowns, condition 1000 and only 3 correction pairs take many
+     * more iterations than pairs, so the oldest pair is replaced many
+     * times. f_min is 0 because the line search needs f to change
+     * measurably (see lbfgs_converges_despite_f_offset). */
     static quadratic q;
     quadratic_init(&q, 40, 1000.0, 0.0);
 
@@ -197,6 +196,44 @@ static void lbfgs_wraps_short_memory(void **state)
     assert_true(result.iterations > 3);
     for (size_t i = 0; i < 40; i++)
         assert_close(x[i], q.minimizer[i], 1e-8);
+}
+
+static void lbfgs_converges_despite_f_offset(void **state)
+{
+    (void)state;
+
+    /* NOTE: this test fails with the present line search. The two runs
+     * differ only in the constant f_min, which changes neither the gradient
+     * nor the iterates in exact arithmetic. With f_min = 0 the run reaches
+     * the tolerance. With f_min = 100 the decrease along the last
+     * directions (about 1e-17) is below the rounding of f (ulp(100) is
+     * 1.4e-14). A trial step then has f equal to f(x0), so the
+     * sufficient-decrease test passes although f rose in exact arithmetic,
+     * and the zoom, which takes a tie in f for an increase, shrinks the
+     * bracket towards the wrong end. The search stops with "line search found no
+     * further decrease" at a gradient max norm near 3e-8, about 20 times
+     * the requested tolerance. */
+    const double offsets[] = {0.0, 100.0};
+    for (size_t c = 0; c < 2; c++) {
+        static quadratic q;
+        quadratic_init(&q, 40, 10.0, offsets[c]);
+
+        lnl_lbfgs_options options;
+        lnl_lbfgs_defaults(&options);
+        options.tol = 1e-10;
+
+        double x[40] = {0};
+        lnl_optim_result result;
+        assert_int_equal(lnl_lbfgs(quadratic_objective, &q, 40, x, &options, &result, NULL),
+                         LNL_OK);
+
+        if (!result.converged)
+            fail_msg("f_min = %g: stopped after %d iterations with \"%s\" at a gradient max "
+                     "norm of %g", offsets[c], result.iterations, result.reason,
+                     result.gradient_norm);
+        for (size_t i = 0; i < 40; i++)
+            assert_close(x[i], q.minimizer[i], 1e-8);
+    }
 }
 
 static void lbfgs_solves_rosenbrock(void **state)
@@ -349,6 +386,7 @@ int main(void)
         cmocka_unit_test(lbfgs_defaults_are_documented_values),
         cmocka_unit_test(lbfgs_minimizes_convex_quadratic),
         cmocka_unit_test(lbfgs_wraps_short_memory),
+        cmocka_unit_test(lbfgs_converges_despite_f_offset),
         cmocka_unit_test(lbfgs_solves_rosenbrock),
         cmocka_unit_test(lbfgs_stops_at_max_iter),
         cmocka_unit_test(lbfgs_at_minimum_takes_no_step),
