@@ -1,5 +1,6 @@
 #include "lnl/optim.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +60,21 @@ static lnl_status evaluate_at(line_search *ls, double step, double *f, double *s
     return LNL_OK;
 }
 
+/* Whether a trial point with objective f and slope is no better than a
+ * reference point with objective f_reference, which lies at signed distance
+ * `toward` from the trial point along the line. Near a
+ * minimum the decrease along p falls below the rounding error of f, and
+ * equal values say nothing: the slope then tells on which side of the
+ * trial point the minimum lies. */
+static bool no_better(const line_search *ls, double f, double f_reference, double slope,
+                      double toward)
+{
+    double tie = 64.0 * DBL_EPSILON * fabs(ls->f0);
+    if (fabs(f - f_reference) > tie)
+        return f > f_reference;
+    return slope * toward < 0.0;
+}
+
 /* Minimizer of the cubic through (a, fa, da) and (b, fb, db), kept inside
  * [lo + 0.1 w, hi - 0.1 w] of the bracket, bisection when it is undefined. */
 static double cubic_step(double a, double fa, double da, double b, double fb, double db)
@@ -91,7 +107,7 @@ static lnl_status zoom(line_search *ls, double lo, double f_lo, double d_lo, dou
         if (status != LNL_OK)
             return status;
 
-        if (f > ls->f0 + wolfe_c1 * step * ls->slope0 || f >= f_lo) {
+        if (f > ls->f0 + wolfe_c1 * step * ls->slope0 || no_better(ls, f, f_lo, slope, lo - step)) {
             hi = step, f_hi = f, d_hi = slope;
         } else {
             if (fabs(slope) <= -wolfe_c2 * ls->slope0) {
@@ -124,7 +140,8 @@ static lnl_status search_step(line_search *ls, double step, double *step_out, bo
         if (status != LNL_OK)
             return status;
 
-        if (f > ls->f0 + wolfe_c1 * step * ls->slope0 || (i > 0 && f >= f_previous))
+        if (f > ls->f0 + wolfe_c1 * step * ls->slope0 ||
+            (i > 0 && no_better(ls, f, f_previous, slope, previous - step)))
             return zoom(ls, previous, f_previous, d_previous, step, f, slope, step_out, found,
                         err);
         if (fabs(slope) <= -wolfe_c2 * ls->slope0) {
