@@ -60,6 +60,21 @@ static lnl_status evaluate_at(line_search *ls, double step, double *f, double *s
     return LNL_OK;
 }
 
+/* Differences of f below this are rounding noise. */
+static double tie_tolerance(const line_search *ls)
+{
+    return 64.0 * DBL_EPSILON * fabs(ls->f0);
+}
+
+/* The Armijo condition f <= f0 + c1 * step * slope0, relaxed by the
+ * rounding noise of f as in the approximate Wolfe conditions of Hager and
+ * Zhang (SIAM J. Optim. 16(1), 2005): without the relaxation no step
+ * passes once the decrease left is below the rounding error. */
+static bool sufficient_decrease(const line_search *ls, double step, double f)
+{
+    return f <= ls->f0 + wolfe_c1 * step * ls->slope0 + tie_tolerance(ls);
+}
+
 /* Whether a trial point with objective f and slope is no better than a
  * reference point with objective f_reference, which lies at signed distance
  * `toward` from the trial point along the line. Near a
@@ -69,8 +84,7 @@ static lnl_status evaluate_at(line_search *ls, double step, double *f, double *s
 static bool no_better(const line_search *ls, double f, double f_reference, double slope,
                       double toward)
 {
-    double tie = 64.0 * DBL_EPSILON * fabs(ls->f0);
-    if (fabs(f - f_reference) > tie)
+    if (fabs(f - f_reference) > tie_tolerance(ls))
         return f > f_reference;
     return slope * toward < 0.0;
 }
@@ -107,7 +121,7 @@ static lnl_status zoom(line_search *ls, double lo, double f_lo, double d_lo, dou
         if (status != LNL_OK)
             return status;
 
-        if (f > ls->f0 + wolfe_c1 * step * ls->slope0 || no_better(ls, f, f_lo, slope, lo - step)) {
+        if (!sufficient_decrease(ls, step, f) || no_better(ls, f, f_lo, slope, lo - step)) {
             hi = step, f_hi = f, d_hi = slope;
         } else {
             if (fabs(slope) <= -wolfe_c2 * ls->slope0) {
@@ -140,7 +154,7 @@ static lnl_status search_step(line_search *ls, double step, double *step_out, bo
         if (status != LNL_OK)
             return status;
 
-        if (f > ls->f0 + wolfe_c1 * step * ls->slope0 ||
+        if (!sufficient_decrease(ls, step, f) ||
             (i > 0 && no_better(ls, f, f_previous, slope, previous - step)))
             return zoom(ls, previous, f_previous, d_previous, step, f, slope, step_out, found,
                         err);
