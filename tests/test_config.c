@@ -483,8 +483,8 @@ typedef struct broken_case {
     const char *words;  /* a part of the expected message */
 } broken_case;
 
-/* Data, noise and method sections put after a broken part, so that only the
- * broken part is wrong. */
+/* The sections of a valid config, joined to a broken part so that only
+ * that part is wrong. */
 #define VALID_REST MINIMAL_SECTIONS
 
 static const broken_case broken_cases[] = {
@@ -632,6 +632,18 @@ static const broken_case broken_cases[] = {
     {"too_many_rates", "[data d]\nsource = make_classification\n[noise n]\ntype = pair\nrates = 0:1:0.0001\n"
      "[method m]\n",
      5, "too many rates in [noise n]: at most 256"},
+    /* a second [experiment] */
+    {"duplicate_experiment", "[experiment]\nseeds = 2\n" VALID_REST "[experiment]\n", 9,
+     "duplicate section [experiment] (first on line 1)"},
+    /* numpy seeds base_seed + r must stay below 2^32 */
+    {"numpy_base_seed_overflow",
+     "[experiment]\nrng = numpy\nseeds = 2\nbase_seed = 4294967295\n" VALID_REST, 4,
+     "base_seed + seeds - 1 must be below 2^32"},
+    /* a noise seed of 2^32 with numpy from [experiment] */
+    {"numpy_noise_seed_too_large",
+     "[experiment]\nrng = numpy\n[data d]\nsource = make_classification\n[noise n]\n"
+     "type = pair\nrates = 0.1\nseed = 4294967296\n[method m]\n",
+     8, "invalid value \"4294967296\" for seed in [noise n]"},
 };
 
 static void config_rejects_broken(void **state)
@@ -690,6 +702,27 @@ static void config_line_of_198_bytes_fits(void **state)
     assert_int_equal(lnl_config_parse_string(text, "t.ini", &config, &err), LNL_ERR_CONFIG);
     assert_int_equal(err.line, 3);
     assert_non_null(strstr(err.message, "line too long"));
+}
+
+static void config_too_many_sections(void **state)
+{
+    (void)state;
+    size_t size = 64 * 1024;
+    char *text = malloc(size);
+    assert_non_null(text);
+    size_t used = (size_t)snprintf(text, size, "[noise n]\ntype = pair\nrates = 0.1\n[method m]\n");
+    for (int i = 0; i <= LNL_MAX_SECTIONS; i++)
+        used += (size_t)snprintf(text + used, size - used,
+                                 "[data d%d]\nsource = make_classification\n", i);
+
+    lnl_error err;
+    lnl_config *config = NULL;
+    lnl_status status = lnl_config_parse_string(text, "t.ini", &config, &err);
+    free(text);
+    assert_int_equal(status, LNL_ERR_CONFIG);
+    assert_null(config);
+    assert_int_equal(err.line, 4 + 2 * LNL_MAX_SECTIONS + 1);
+    assert_string_equal(err.message, "too many [data] sections (at most 64)");
 }
 
 static void config_missing_file_is_io_error(void **state)
@@ -851,7 +884,7 @@ static void config_reference_is_fresh(void **state)
     free(committed);
     if (!same)
         fail_msg("docs/CONFIG.md differs from lnl_config_write_reference; regenerate it with "
-                 "`tests/test_config --write-reference %s` from the build folder",
+                 "`lnl schema > docs/CONFIG.md` or `tests/test_config --write-reference %s`",
                  REFERENCE_PATH);
 }
 
@@ -935,6 +968,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(config_matrix_row_sum_tolerance),
         cmocka_unit_test(config_line_too_long),
         cmocka_unit_test(config_line_of_198_bytes_fits),
+        cmocka_unit_test(config_too_many_sections),
         cmocka_unit_test(config_missing_file_is_io_error),
         cmocka_unit_test(config_directory_is_io_error),
         cmocka_unit_test(config_empty_file_is_error),

@@ -114,11 +114,18 @@ typedef struct lnl_config {
 } lnl_config;
 
 /* Reads and validates a config file. On success *out is a new config
- * (free with lnl_config_destroy); on failure *out is NULL and err names the
- * file, the line and the key. */
+ * (free with lnl_config_destroy) in which every default is filled in: name,
+ * output, baseline, and the rng of each data and noise section. On failure
+ * *out is NULL and err describes the first error only: LNL_ERR_IO when the
+ * file cannot be opened or is a directory, LNL_ERR_CONFIG for its content.
+ * err->file is path and err->line the line of the offending key, or of the
+ * section header for a problem of the whole section, or 0 for a problem of
+ * the whole file (such as a missing [noise NAME] section). Lines are limited
+ * to INI_MAX_LINE - 2 bytes (198 with Debian's inih). */
 lnl_status lnl_config_read(const char *path, lnl_config **out, lnl_error *err);
 
-/* Same, from a string; path is only used in messages. */
+/* Same, from a string. path (may be NULL) is used in messages and for the
+ * default experiment name. */
 lnl_status lnl_config_parse_string(const char *text, const char *path, lnl_config **out,
                                    lnl_error *err);
 
@@ -127,7 +134,9 @@ void lnl_config_destroy(lnl_config *config);
 /* Writes the key reference (Markdown, one table per section kind) to out. */
 lnl_status lnl_config_write_reference(FILE *out, lnl_error *err);
 
-/* Levenshtein distance between two strings, used for "did you mean" hints. */
+/* Levenshtein distance between two strings, counted in bytes, used for
+ * "did you mean" hints. When both strings are over 63 bytes and memory runs
+ * out, it returns the longer length, an upper bound. */
 size_t lnl_edit_distance(const char *a, const char *b);
 
 #endif
