@@ -456,15 +456,19 @@ static char *config_reader(char *buffer, int size, void *stream)
 
 /* ---- entries -------------------------------------------------------- */
 
+/* Appends a line to text after a '\n', or without one while text is empty,
+ * as after "rates =" with the list on the next lines. */
 static bool append_line(char **text, const char *line, size_t length)
 {
     size_t old_length = strlen(*text);
-    char *joined = realloc(*text, old_length + 1 + length + 1);
+    size_t start = old_length > 0 ? old_length + 1 : 0;
+    char *joined = realloc(*text, start + length + 1);
     if (joined == NULL)
         return false;
-    joined[old_length] = '\n';
-    memcpy(joined + old_length + 1, line, length);
-    joined[old_length + 1 + length] = '\0';
+    if (old_length > 0)
+        joined[old_length] = '\n';
+    memcpy(joined + start, line, length);
+    joined[start + length] = '\0';
     *text = joined;
     return true;
 }

@@ -401,6 +401,24 @@ static void config_rates_mix_ranges_lists_and_lines(void **state)
     lnl_config_destroy(config);
 }
 
+static void config_rates_start_on_next_line(void **state)
+{
+    (void)state;
+    lnl_config *config = parse_ok("[data d]\nsource = make_classification\n"
+                                  "weights =\n    0.7\n"
+                                  "[noise n]\ntype = symmetric\n"
+                                  "rates =\n"
+                                  "    0.1,\n"
+                                  "    0.2\n"
+                                  "[method m]\n");
+    assert_int_equal(config->data[0].generator.n_weights, 1);
+    assert_true(config->data[0].generator.weights[0] == 0.7);
+    assert_int_equal(config->noise[0].n_rates, 2);
+    assert_true(config->noise[0].rates[0] == 0.1);
+    assert_true(config->noise[0].rates[1] == 0.2);
+    lnl_config_destroy(config);
+}
+
 static void config_rates_allow_256_values(void **state)
 {
     (void)state;
@@ -962,6 +980,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(config_rates_range_rounds_to_12_decimals),
         cmocka_unit_test(config_rates_range_stop_rules),
         cmocka_unit_test(config_rates_mix_ranges_lists_and_lines),
+        cmocka_unit_test(config_rates_start_on_next_line),
         cmocka_unit_test(config_rates_allow_256_values),
         cmocka_unit_test(config_matrix_rows_by_semicolons),
         cmocka_unit_test(config_matrix_rows_on_lines),
