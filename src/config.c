@@ -603,7 +603,7 @@ static const char *source_names(unsigned sources, char *out, size_t size)
     for (size_t i = 0; key->choices[i] != NULL && used < size; i++) {
         if ((sources & (1u << i)) == 0)
             continue;
-        int written = snprintf(out + used, size - used, "%s%s", used > 0 ? " and " : "",
+        int written = snprintf(out + used, size - used, "%s%s", used > 0 ? " or " : "",
                                key->choices[i]);
         if (written < 0)
             break;
@@ -615,16 +615,21 @@ static const char *source_names(unsigned sources, char *out, size_t size)
 static lnl_status unknown_key(config_parser *p, const config_section *section,
                               const config_entry *entry, unsigned sources)
 {
-    if (section->kind == LNL_CONFIG_DATA) {
-        const lnl_config_key *other = lnl_config_key_find(LNL_CONFIG_DATA, entry->key,
-                                                          LNL_SOURCE_BIT_ALL);
-        if (other != NULL) {
-            char source[64], readers[64];
-            return fail_validation(
-                p, entry->line, "key \"%s\" does not apply to source = %s in %s; only %s read it",
-                entry->key, source_names(sources, source, sizeof source), section->label,
-                source_names(other->sources, readers, sizeof readers));
-        }
+    /* a key of other sources: several rows may share its name */
+    unsigned readers = 0;
+    for (size_t i = 0; section->kind == LNL_CONFIG_DATA && i < lnl_config_key_count(); i++) {
+        const lnl_config_key *key = lnl_config_key_at(i);
+        if (key->kind == LNL_CONFIG_DATA && strcmp(key->name, entry->key) == 0)
+            readers |= key->sources;
+    }
+    if (readers != 0) {
+        char source[64], reader_names[64];
+        return fail_validation(p, entry->line,
+                               "key \"%s\" does not apply to source = %s in %s; it applies "
+                               "only to source = %s",
+                               entry->key, source_names(sources, source, sizeof source),
+                               section->label,
+                               source_names(readers, reader_names, sizeof reader_names));
     }
 
     lnl_config_suggestion suggestion;

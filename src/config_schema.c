@@ -195,7 +195,7 @@ static const lnl_config_key config_keys[] = {
     /* [noise NAME] */
     {NOISE(type), .name = "type", .type = LNL_TYPE_CHOICE, .choices = noise_type_choices,
      .choice_field = &noise_type_field, .default_text = "required",
-     .help = "symmetric: to any other class; pair: class k to k + 1 mod K; matrix: by `matrix`."},
+     .help = "symmetric: a corrupted label becomes any other class; pair: class k becomes k + 1 mod K; matrix: drawn from `matrix`."},
     {NOISE(sampling), .name = "sampling", .type = LNL_TYPE_CHOICE, .choices = sampling_choices,
      .choice_field = &sampling_field,
      .help = "exact: a fixed number of corrupted labels per rate; bernoulli: each label independently."},

@@ -650,6 +650,12 @@ static const broken_case broken_cases[] = {
     {"too_many_rates", "[data d]\nsource = make_classification\n[noise n]\ntype = pair\nrates = 0:1:0.0001\n"
      "[method m]\n",
      5, "too many rates in [noise n]: at most 256"},
+    /* n_features, which make_classification and libsvm read, with csv */
+    {"key_of_two_other_sources",
+     "[data d]\nsource = csv\npath = d.csv\nn_features = 4\n[noise n]\ntype = pair\n"
+     "rates = 0.1\n[method m]\n",
+     4, "does not apply to source = csv in [data d]; it applies only to source = "
+        "make_classification or libsvm"},
     /* a second [experiment] */
     {"duplicate_experiment", "[experiment]\nseeds = 2\n" VALID_REST "[experiment]\n", 9,
      "duplicate section [experiment] (first on line 1)"},
