@@ -429,6 +429,7 @@ static char *config_reader(char *buffer, int size, void *stream)
     if (p->structure.status != LNL_OK)
         return NULL;
 
+    p->kind = LINE_BLANK;
     long length = read_raw_line(p);
     if (length < 0)
         return NULL;
@@ -957,13 +958,15 @@ static lnl_status parse(config_parser *p, lnl_config **out, lnl_error *err)
     else if (result > 0)
         fail(p, &p->structure, result, "cannot parse line %d", result);
 
-    /* the last section is cut short when reading stopped early */
+    /* When reading stopped early, the last section may lack keys that come
+     * later, unless the stop was at a header, which ends that section. */
     bool complete = p->structure.status == LNL_OK;
+    bool last_complete = complete || p->kind == LINE_SECTION;
     for (size_t i = 0; i < p->n_sections && p->validation.status == LNL_OK; i++) {
         const config_section *section = &p->sections[i];
         if (validate_entries(p, section) != LNL_OK)
             break;
-        if (complete || i + 1 < p->n_sections)
+        if (last_complete || i + 1 < p->n_sections)
             check_section(p, section);
     }
     if (p->validation.status == LNL_OK && complete)

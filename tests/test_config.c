@@ -617,6 +617,13 @@ static const broken_case broken_cases[] = {
     {"value_before_bad_line", "[method m]\nC = -1\nnot a key\n", 2, "invalid value \"-1\" for C"},
     /* the first error wins: a bad line (line 2) before a bad value (line 4) */
     {"bad_line_before_value", "[method m]\n[bogus x]\nC = -1\n", 2, "unknown section [bogus x]"},
+    /* the first error wins: a section without its source (line 1) before a
+     * duplicate section (line 3) */
+    {"incomplete_section_before_bad_header",
+     "[data d]\nn_samples = 10\n[data d]\n", 1, "missing key \"source\" in [data d]"},
+    /* a bad line inside a section stops reading: its missing keys may follow */
+    {"bad_line_inside_section", "[data d]\nn_samples = 10\n%%%\nsource = csv\n", 3,
+     "expected \"key = value\""},
     /* missing type */
     {"missing_noise_type", "[data d]\nsource = make_classification\n[noise n]\nrates = 0.1\n[method m]\n", 3,
      "missing key \"type\" in [noise n]"},
