@@ -14,84 +14,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "dataset_io.h"
+
 enum {
     CHUNK_SIZE = 1 << 16,     /* bytes read from the file at a time */
-    QUOTED_VALUE_MAX = 40,    /* maximum bytes of a value quoted in a message */
     SUGGEST_LENGTH_MAX = 64,  /* maximum length of a name considered for "did you mean" */
     TEMP_ATTEMPTS = 100       /* temporary names tried before the writer gives up */
 };
 
 /* ---- small helpers ---------------------------------------------------- */
-
-/* Grows an array to hold at least needed items (needed >= 1), doubling its
- * capacity. Returns the new array, or NULL when memory runs out, in which
- * case the old array is still valid. */
-static void *reserve_items(void *items, size_t *capacity, size_t needed, size_t item_size)
-{
-    if (needed <= *capacity)
-        return items;
-
-    size_t new_capacity = *capacity > 0 ? *capacity : 64;
-    while (new_capacity < needed) {
-        if (new_capacity > SIZE_MAX / 2)
-            return NULL;
-        new_capacity *= 2;
-    }
-    if (new_capacity > SIZE_MAX / item_size)
-        return NULL;
-
-    void *grown = realloc(items, new_capacity * item_size);
-    if (grown != NULL)
-        *capacity = new_capacity;
-    return grown;
-}
-
-static char *copy_string(const char *text)
-{
-    size_t size = strlen(text) + 1;
-    char *copy = malloc(size);
-    if (copy != NULL)
-        memcpy(copy, text, size);
-    return copy;
-}
-
-static void free_names(char **names, size_t count)
-{
-    if (names == NULL)
-        return;
-    for (size_t i = 0; i < count; i++)
-        free(names[i]);
-    free(names);
-}
-
-/* Opens path for reading. A directory is an I/O error rather than an empty file. */
-static lnl_status open_for_reading(const char *path, FILE **file_out, lnl_error *err)
-{
-    *file_out = NULL;
-    FILE *file = fopen(path, "rb");
-    if (file == NULL)
-        return lnl_error_set(err, LNL_ERR_IO, path, 0, "failed to open the file: %s",
-                             strerror(errno));
-
-    struct stat info;
-    if (fstat(fileno(file), &info) != 0) {
-        int saved_errno = errno;
-        fclose(file);
-        return lnl_error_set(err, LNL_ERR_IO, path, 0, "failed to inspect the file: %s",
-                             strerror(saved_errno));
-    }
-    if (S_ISDIR(info.st_mode)) {
-        fclose(file);
-        return lnl_error_set(err, LNL_ERR_IO, path, 0,
-                             "the path is a directory; expected a CSV file");
-    }
-    *file_out = file;
-    return LNL_OK;
-}
 
 typedef enum number_status {
     NUMBER_OK,
@@ -123,37 +57,6 @@ static number_status parse_number(const char *text, double *value)
 
     *value = parsed;
     return NUMBER_OK;
-}
-
-/* Writes the shortest text that strtod reads back as value: integers below
- * 2^53 without exponent ("-1", "10"), other values with the fewest %g
- * digits ("0.1", "1e+300"). out needs 32 bytes. */
-static void format_label_value(double value, char *out, size_t out_size)
-{
-    if (value == 0.0)
-        value = 0.0;  /* drops the sign of -0 */
-
-    if (value == floor(value) && fabs(value) < 9007199254740992.0) {
-        snprintf(out, out_size, "%.0f", value);
-        return;
-    }
-    for (int precision = 1; precision <= 17; precision++) {
-        snprintf(out, out_size, "%.*g", precision, value);
-        if (strtod(out, NULL) == value)
-            return;
-    }
-}
-
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Returns "..." when a message shows only the first QUOTED_VALUE_MAX bytes of text. */
-static const char *ellipsis_if_long(const char *text)
-{
-    return strlen(text) > QUOTED_VALUE_MAX ? "..." : "";
 }
 
 /* ---- record reader ---------------------------------------------------- */
@@ -212,7 +115,7 @@ static lnl_status reader_open(csv_reader *reader, const char *path, lnl_error *e
     reader->path = path;
     reader->line = 1;
 
-    lnl_status status = open_for_reading(path, &reader->file, err);
+    lnl_status status = dataset_io_open_for_reading(path, "CSV", &reader->file, err);
     if (status != LNL_OK)
         return status;
     reader->chunk = malloc(CHUNK_SIZE);
@@ -238,7 +141,8 @@ static void reader_close(csv_reader *reader)
 
 static bool push_byte(csv_reader *reader, char byte)
 {
-    char *text = reserve_items(reader->text, &reader->text_capacity, reader->text_length + 1, 1);
+    char *text = dataset_io_reserve_items(reader->text, &reader->text_capacity,
+                                          reader->text_length + 1, 1);
     if (text == NULL)
         return false;
     reader->text = text;
@@ -248,8 +152,8 @@ static bool push_byte(csv_reader *reader, char byte)
 
 static bool start_field(csv_reader *reader)
 {
-    size_t *starts = reserve_items(reader->field_starts, &reader->field_capacity,
-                                   reader->n_fields + 1, sizeof *starts);
+    size_t *starts = dataset_io_reserve_items(reader->field_starts, &reader->field_capacity,
+                                              reader->n_fields + 1, sizeof *starts);
     if (starts == NULL)
         return false;
     reader->field_starts = starts;
@@ -548,53 +452,6 @@ static int compare_label_entries(const void *a, const void *b)
     return strcmp(x->text, y->text);
 }
 
-/* Maps numeric labels to classes in increasing order of value. Class names
- * are the shortest form of each value, so "+1", "1" and "1.0" are class "1". */
-static lnl_status map_numeric_labels(const double *values, size_t n_rows, int *y,
-                                     char ***names_out, size_t *n_classes_out)
-{
-    lnl_status status = LNL_ERR_NOMEM;
-    char **names = NULL;
-    size_t n_classes = 0;
-    double *sorted = malloc(n_rows * sizeof *sorted);
-    if (sorted == NULL)
-        goto cleanup;
-
-    memcpy(sorted, values, n_rows * sizeof *sorted);
-    qsort(sorted, n_rows, sizeof *sorted, compare_doubles);
-    for (size_t i = 0; i < n_rows; i++) {
-        if (i == 0 || sorted[i] != sorted[n_classes - 1])
-            sorted[n_classes++] = sorted[i];
-    }
-
-    for (size_t i = 0; i < n_rows; i++) {
-        const double *match = bsearch(&values[i], sorted, n_classes, sizeof *sorted,
-                                      compare_doubles);
-        y[i] = (int)(match - sorted);
-    }
-
-    names = calloc(n_classes, sizeof *names);
-    if (names == NULL)
-        goto cleanup;
-    for (size_t k = 0; k < n_classes; k++) {
-        char text[32];
-        format_label_value(sorted[k], text, sizeof text);
-        names[k] = copy_string(text);
-        if (names[k] == NULL)
-            goto cleanup;
-    }
-
-    *names_out = names;
-    *n_classes_out = n_classes;
-    names = NULL;
-    status = LNL_OK;
-
-cleanup:
-    free_names(names, n_classes);
-    free(sorted);
-    return status;
-}
-
 /* Maps text labels to classes in bytewise order (strcmp). */
 static lnl_status map_text_labels(const char *const *labels, size_t n_rows, int *y,
                                   char ***names_out, size_t *n_classes_out)
@@ -617,7 +474,7 @@ static lnl_status map_text_labels(const char *const *labels, size_t n_rows, int 
         goto cleanup;
     for (size_t i = 0; i < n_rows; i++) {
         if (i == 0 || strcmp(entries[i].text, entries[i - 1].text) != 0) {
-            names[n_classes] = copy_string(entries[i].text);
+            names[n_classes] = dataset_io_copy_string(entries[i].text);
             if (names[n_classes] == NULL)
                 goto cleanup;
             n_classes++;
@@ -631,7 +488,7 @@ static lnl_status map_text_labels(const char *const *labels, size_t n_rows, int 
     status = LNL_OK;
 
 cleanup:
-    free_names(names, n_classes);
+    dataset_io_free_names(names, n_classes);
     free(entries);
     return status;
 }
@@ -651,7 +508,7 @@ static lnl_status map_labels(const char *const *labels, size_t n_rows, int *y,
 
     lnl_status status;
     if (numeric)
-        status = map_numeric_labels(values, n_rows, y, names_out, n_classes_out);
+        status = dataset_io_map_numeric_labels(values, n_rows, y, names_out, n_classes_out);
     else
         status = map_text_labels(labels, n_rows, y, names_out, n_classes_out);
     free(values);
@@ -740,12 +597,14 @@ static lnl_status parse_row(const csv_reader *reader, const csv_header *header, 
         if (parsed == NUMBER_INVALID)
             return lnl_error_set(err, LNL_ERR_DATA, reader->path, reader->record_line,
                                  "invalid number \"%.*s%s\" in column \"%s\" (column %zu)",
-                                 QUOTED_VALUE_MAX, text, ellipsis_if_long(text), name, j + 1);
+                                 DATASET_IO_QUOTED_MAX, text, dataset_io_ellipsis_if_long(text),
+                                 name, j + 1);
         if (parsed == NUMBER_NOT_FINITE)
             return lnl_error_set(err, LNL_ERR_DATA, reader->path, reader->record_line,
                                  "value \"%.*s%s\" in column \"%s\" (column %zu) is not a "
                                  "finite number; NaN and Inf are not accepted",
-                                 QUOTED_VALUE_MAX, text, ellipsis_if_long(text), name, j + 1);
+                                 DATASET_IO_QUOTED_MAX, text, dataset_io_ellipsis_if_long(text),
+                                 name, j + 1);
         feature++;
     }
     return LNL_OK;
@@ -756,13 +615,13 @@ static lnl_status parse_row(const csv_reader *reader, const csv_header *header, 
 static bool append_label(csv_rows *rows, const char *label)
 {
     size_t size = strlen(label) + 1;
-    char *text = reserve_items(rows->label_text, &rows->label_capacity,
-                               rows->label_length + size, 1);
+    char *text = dataset_io_reserve_items(rows->label_text, &rows->label_capacity,
+                                          rows->label_length + size, 1);
     if (text == NULL)
         return false;
     rows->label_text = text;
-    size_t *starts = reserve_items(rows->label_starts, &rows->label_starts_capacity,
-                                   rows->n_rows + 1, sizeof *starts);
+    size_t *starts = dataset_io_reserve_items(rows->label_starts, &rows->label_starts_capacity,
+                                              rows->n_rows + 1, sizeof *starts);
     if (starts == NULL)
         return false;
     rows->label_starts = starts;
@@ -792,8 +651,8 @@ static lnl_status read_rows(csv_reader *reader, const csv_header *header, csv_ro
 
         double *values = NULL;
         if (rows->n_rows + 1 <= SIZE_MAX / n_features)
-            values = reserve_items(rows->values, &rows->values_capacity,
-                                   (rows->n_rows + 1) * n_features, sizeof *values);
+            values = dataset_io_reserve_items(rows->values, &rows->values_capacity,
+                                              (rows->n_rows + 1) * n_features, sizeof *values);
         if (values == NULL)
             return lnl_error_set(err, LNL_ERR_NOMEM, reader->path, reader->record_line,
                                  "out of memory after %zu rows", rows->n_rows);
@@ -882,7 +741,7 @@ static lnl_status build_dataset(const char *path, const csv_header *header, csv_
 
 cleanup:
     lnl_dataset_destroy(data);
-    free_names(class_names, n_classes);
+    dataset_io_free_names(class_names, n_classes);
     free(y);
     free(labels);
     return status;

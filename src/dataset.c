@@ -3,25 +3,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-static char *copy_string(const char *text)
-{
-    size_t size = strlen(text) + 1;
-    char *copy = malloc(size);
-    if (copy != NULL)
-        memcpy(copy, text, size);
-    return copy;
-}
-
-static void free_names(char **names, size_t count)
-{
-    if (names == NULL)
-        return;
-    for (size_t i = 0; i < count; i++)
-        free(names[i]);
-    free(names);
-}
+#include "dataset_io.h"
 
 /* Allocates count names "<prefix>0", "<prefix>1", ...; NULL when memory runs out. */
 static char **create_default_names(const char *prefix, size_t count)
@@ -33,9 +16,9 @@ static char **create_default_names(const char *prefix, size_t count)
     for (size_t i = 0; i < count; i++) {
         char buffer[64];
         snprintf(buffer, sizeof buffer, "%s%zu", prefix, i);
-        names[i] = copy_string(buffer);
+        names[i] = dataset_io_copy_string(buffer);
         if (names[i] == NULL) {
-            free_names(names, i);
+            dataset_io_free_names(names, i);
             return NULL;
         }
     }
@@ -74,8 +57,8 @@ void lnl_dataset_destroy(lnl_dataset *data)
         return;
     free(data->X);
     free(data->y);
-    free_names(data->class_names, data->n_classes);
-    free_names(data->feature_names, data->n_features);
+    dataset_io_free_names(data->class_names, data->n_classes);
+    dataset_io_free_names(data->feature_names, data->n_features);
     free(data);
 }
 
@@ -84,7 +67,7 @@ static lnl_status replace_name(char **names, size_t count, size_t index, const c
     if (names == NULL || name == NULL || index >= count)
         return LNL_ERR_ARGUMENT;
 
-    char *copy = copy_string(name);
+    char *copy = dataset_io_copy_string(name);
     if (copy == NULL)
         return LNL_ERR_NOMEM;
     free(names[index]);

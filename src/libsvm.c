@@ -14,61 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-enum { QUOTED_TOKEN_MAX = 40 };  /* maximum bytes of a token quoted in a message */
+#include "dataset_io.h"
 
 static const char blanks[] = " \t\r\n\v\f";
 
 /* ---- small helpers ---------------------------------------------------- */
-
-/* Grows an array to hold at least needed items (needed >= 1), doubling its
- * capacity. Returns the new array, or NULL when memory runs out, in which
- * case the old array is still valid. */
-static void *reserve_items(void *items, size_t *capacity, size_t needed, size_t item_size)
-{
-    if (needed <= *capacity)
-        return items;
-
-    size_t new_capacity = *capacity > 0 ? *capacity : 64;
-    while (new_capacity < needed) {
-        if (new_capacity > SIZE_MAX / 2)
-            return NULL;
-        new_capacity *= 2;
-    }
-    if (new_capacity > SIZE_MAX / item_size)
-        return NULL;
-
-    void *grown = realloc(items, new_capacity * item_size);
-    if (grown != NULL)
-        *capacity = new_capacity;
-    return grown;
-}
-
-/* Opens path for reading. A directory is an I/O error rather than an empty file. */
-static lnl_status open_for_reading(const char *path, FILE **file_out, lnl_error *err)
-{
-    *file_out = NULL;
-    FILE *file = fopen(path, "rb");
-    if (file == NULL)
-        return lnl_error_set(err, LNL_ERR_IO, path, 0, "failed to open the file: %s",
-                             strerror(errno));
-
-    struct stat info;
-    if (fstat(fileno(file), &info) != 0) {
-        int saved_errno = errno;
-        fclose(file);
-        return lnl_error_set(err, LNL_ERR_IO, path, 0, "failed to inspect the file: %s",
-                             strerror(saved_errno));
-    }
-    if (S_ISDIR(info.st_mode)) {
-        fclose(file);
-        return lnl_error_set(err, LNL_ERR_IO, path, 0,
-                             "the path is a directory; expected a LIBSVM file");
-    }
-    *file_out = file;
-    return LNL_OK;
-}
 
 /* Parses a whole token as a double. Returns false when anything is left
  * over (as in "1.5x") or the token is empty. NaN and Inf parse, so callers
@@ -80,37 +31,6 @@ static bool parse_double(const char *token, double *value)
     char *end = NULL;
     *value = strtod(token, &end);
     return end != token && *end == '\0';
-}
-
-/* Writes the shortest text that strtod reads back as value: integers below
- * 2^53 without exponent ("-1", "10"), other values with the fewest %g
- * digits ("0.1", "1e+300"). out needs 32 bytes. */
-static void format_label_value(double value, char *out, size_t out_size)
-{
-    if (value == 0.0)
-        value = 0.0;  /* drops the sign of -0 */
-
-    if (value == floor(value) && fabs(value) < 9007199254740992.0) {
-        snprintf(out, out_size, "%.0f", value);
-        return;
-    }
-    for (int precision = 1; precision <= 17; precision++) {
-        snprintf(out, out_size, "%.*g", precision, value);
-        if (strtod(out, NULL) == value)
-            return;
-    }
-}
-
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Returns "..." when a message shows only the first QUOTED_TOKEN_MAX bytes of token. */
-static const char *ellipsis_if_long(const char *token)
-{
-    return strlen(token) > QUOTED_TOKEN_MAX ? "..." : "";
 }
 
 /* ---- parsed rows ------------------------------------------------------ */
@@ -142,13 +62,13 @@ static void sparse_rows_free(sparse_rows *rows)
 static bool append_entry(sparse_rows *rows, size_t index, double value)
 {
     size_t needed = rows->n_entries + 1;
-    size_t *indices = reserve_items(rows->indices, &rows->indices_capacity, needed,
-                                    sizeof *indices);
+    size_t *indices = dataset_io_reserve_items(rows->indices, &rows->indices_capacity, needed,
+                                               sizeof *indices);
     if (indices == NULL)
         return false;
     rows->indices = indices;
-    double *values = reserve_items(rows->values, &rows->values_capacity, needed,
-                                   sizeof *values);
+    double *values = dataset_io_reserve_items(rows->values, &rows->values_capacity, needed,
+                                              sizeof *values);
     if (values == NULL)
         return false;
     rows->values = values;
@@ -164,13 +84,13 @@ static bool append_entry(sparse_rows *rows, size_t index, double value)
 static bool append_row(sparse_rows *rows, double label)
 {
     size_t needed = rows->n_rows + 1;
-    double *labels = reserve_items(rows->labels, &rows->labels_capacity, needed,
-                                   sizeof *labels);
+    double *labels = dataset_io_reserve_items(rows->labels, &rows->labels_capacity, needed,
+                                              sizeof *labels);
     if (labels == NULL)
         return false;
     rows->labels = labels;
-    size_t *row_ends = reserve_items(rows->row_ends, &rows->rows_capacity, needed,
-                                     sizeof *row_ends);
+    size_t *row_ends = dataset_io_reserve_items(rows->row_ends, &rows->rows_capacity, needed,
+                                                sizeof *row_ends);
     if (row_ends == NULL)
         return false;
     rows->row_ends = row_ends;
@@ -211,16 +131,16 @@ static lnl_status parse_pair(char *token, const char *path, long line, size_t n_
     if (colon == NULL)
         return lnl_error_set(err, LNL_ERR_DATA, path, line,
                              "missing colon in \"%.*s%s\"; expected index:value",
-                             QUOTED_TOKEN_MAX, token, ellipsis_if_long(token));
+                             DATASET_IO_QUOTED_MAX, token, dataset_io_ellipsis_if_long(token));
     if (!parse_index(token, (size_t)(colon - token), index))
         return lnl_error_set(err, LNL_ERR_DATA, path, line,
                              "invalid feature index in \"%.*s%s\"; expected a positive integer "
                              "before the colon",
-                             QUOTED_TOKEN_MAX, token, ellipsis_if_long(token));
+                             DATASET_IO_QUOTED_MAX, token, dataset_io_ellipsis_if_long(token));
     if (*index == 0)
         return lnl_error_set(err, LNL_ERR_DATA, path, line,
                              "feature index 0 in \"%.*s%s\" is invalid; indices start at 1",
-                             QUOTED_TOKEN_MAX, token, ellipsis_if_long(token));
+                             DATASET_IO_QUOTED_MAX, token, dataset_io_ellipsis_if_long(token));
     if (n_features > 0 && *index > n_features)
         return lnl_error_set(err, LNL_ERR_DATA, path, line,
                              "feature index %zu is larger than the requested n_features = %zu",
@@ -239,12 +159,14 @@ static lnl_status parse_pair(char *token, const char *path, long line, size_t n_
     if (!parse_double(text, value))
         return lnl_error_set(err, LNL_ERR_DATA, path, line,
                              "invalid value \"%.*s%s\" for feature index %zu; expected a number",
-                             QUOTED_TOKEN_MAX, text, ellipsis_if_long(text), *index);
+                             DATASET_IO_QUOTED_MAX, text, dataset_io_ellipsis_if_long(text),
+                             *index);
     if (!isfinite(*value))
         return lnl_error_set(err, LNL_ERR_DATA, path, line,
                              "value \"%.*s%s\" for feature index %zu is not a finite number; "
                              "NaN and Inf are not accepted",
-                             QUOTED_TOKEN_MAX, text, ellipsis_if_long(text), *index);
+                             DATASET_IO_QUOTED_MAX, text, dataset_io_ellipsis_if_long(text),
+                             *index);
     return LNL_OK;
 }
 
@@ -262,7 +184,7 @@ static lnl_status parse_line(char *line, const char *path, long line_number, siz
         return lnl_error_set(err, LNL_ERR_DATA, path, line_number,
                              "invalid label \"%.*s%s\"; expected a finite number such as +1, -1 "
                              "or 3",
-                             QUOTED_TOKEN_MAX, token, ellipsis_if_long(token));
+                             DATASET_IO_QUOTED_MAX, token, dataset_io_ellipsis_if_long(token));
     if (!append_row(rows, label))
         return lnl_error_set(err, LNL_ERR_NOMEM, path, line_number, "out of memory");
     if (rows->n_rows == 1)
@@ -331,60 +253,6 @@ static lnl_status read_rows(FILE *file, const char *path, size_t n_features, spa
     return status;
 }
 
-/* ---- label mapping ---------------------------------------------------- */
-
-/* Maps label values to classes in increasing order of value. Class names
- * are the shortest form of each value, so "+1", "1" and "1.0" are class "1". */
-static lnl_status map_numeric_labels(const double *values, size_t n_rows, int *y,
-                                     char ***names_out, size_t *n_classes_out)
-{
-    lnl_status status = LNL_ERR_NOMEM;
-    char **names = NULL;
-    size_t n_classes = 0;
-    double *sorted = malloc(n_rows * sizeof *sorted);
-    if (sorted == NULL)
-        goto cleanup;
-
-    memcpy(sorted, values, n_rows * sizeof *sorted);
-    qsort(sorted, n_rows, sizeof *sorted, compare_doubles);
-    for (size_t i = 0; i < n_rows; i++) {
-        if (i == 0 || sorted[i] != sorted[n_classes - 1])
-            sorted[n_classes++] = sorted[i];
-    }
-
-    for (size_t i = 0; i < n_rows; i++) {
-        const double *match = bsearch(&values[i], sorted, n_classes, sizeof *sorted,
-                                      compare_doubles);
-        y[i] = (int)(match - sorted);
-    }
-
-    names = calloc(n_classes, sizeof *names);
-    if (names == NULL)
-        goto cleanup;
-    for (size_t k = 0; k < n_classes; k++) {
-        char text[32];
-        format_label_value(sorted[k], text, sizeof text);
-        names[k] = malloc(strlen(text) + 1);
-        if (names[k] == NULL)
-            goto cleanup;
-        memcpy(names[k], text, strlen(text) + 1);
-    }
-
-    *names_out = names;
-    *n_classes_out = n_classes;
-    names = NULL;
-    status = LNL_OK;
-
-cleanup:
-    if (names != NULL) {
-        for (size_t k = 0; k < n_classes; k++)
-            free(names[k]);
-        free(names);
-    }
-    free(sorted);
-    return status;
-}
-
 /* ---- reader ----------------------------------------------------------- */
 
 /* Builds the dense data set from the sparse rows and their classes. */
@@ -438,7 +306,7 @@ lnl_status lnl_libsvm_read(const char *path, size_t n_features, lnl_dataset **ou
     char **class_names = NULL;
     size_t n_classes = 0;
 
-    status = open_for_reading(path, &file, err);
+    status = dataset_io_open_for_reading(path, "LIBSVM", &file, err);
     if (status != LNL_OK)
         goto cleanup;
     status = read_rows(file, path, n_features, &rows, err);
@@ -465,7 +333,7 @@ lnl_status lnl_libsvm_read(const char *path, size_t n_features, lnl_dataset **ou
         status = lnl_error_set(err, LNL_ERR_NOMEM, path, 0, "out of memory");
         goto cleanup;
     }
-    status = map_numeric_labels(rows.labels, rows.n_rows, y, &class_names, &n_classes);
+    status = dataset_io_map_numeric_labels(rows.labels, rows.n_rows, y, &class_names, &n_classes);
     if (status != LNL_OK) {
         lnl_error_set(err, status, path, 0, "out of memory");
         goto cleanup;
@@ -491,11 +359,7 @@ cleanup:
     if (file != NULL)
         fclose(file);
     sparse_rows_free(&rows);
-    if (class_names != NULL) {
-        for (size_t k = 0; k < n_classes; k++)
-            free(class_names[k]);
-        free(class_names);
-    }
+    dataset_io_free_names(class_names, n_classes);
     free(y);
     return status;
 }
