@@ -22,76 +22,8 @@
 
 #include <cmocka.h>
 
-#define DATA_DIR LNL_SOURCE_DIR "/experiments/data/"
-
-enum { PATH_SIZE = 4096 };
-
-typedef struct temp_dir {
-    char path[PATH_SIZE];
-    char file[PATH_SIZE];  /* the last path built by temp_path */
-} temp_dir;
-
-static int create_temp_dir(void **state)
-{
-    temp_dir *dir = calloc(1, sizeof *dir);
-    if (dir == NULL)
-        return -1;
-    const char *base = getenv("TMPDIR");
-    snprintf(dir->path, sizeof dir->path, "%s/lnl_test_csv_XXXXXX",
-             base != NULL && base[0] != '\0' ? base : "/tmp");
-    if (mkdtemp(dir->path) == NULL) {
-        free(dir);
-        return -1;
-    }
-    *state = dir;
-    return 0;
-}
-
-/* Removes the folder and what the tests left in it (files and empty folders). */
-static int remove_temp_dir(void **state)
-{
-    temp_dir *dir = *state;
-    DIR *listing = opendir(dir->path);
-    if (listing != NULL) {
-        struct dirent *entry;
-        while ((entry = readdir(listing)) != NULL) {
-            if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
-                continue;
-            char path[PATH_SIZE * 2];
-            snprintf(path, sizeof path, "%s/%s", dir->path, entry->d_name);
-            if (unlink(path) != 0)
-                rmdir(path);
-        }
-        closedir(listing);
-    }
-    int removed = rmdir(dir->path);
-    free(dir);
-    return removed;
-}
-
-static const char *temp_path(temp_dir *dir, const char *name)
-{
-    int length = snprintf(dir->file, sizeof dir->file, "%s/%s", dir->path, name);
-    assert_true(length > 0 && (size_t)length < sizeof dir->file);
-    return dir->file;
-}
-
-/* Writes length bytes of content to name in the folder and returns the path. */
-static const char *write_bytes(temp_dir *dir, const char *name, const char *content,
-                               size_t length)
-{
-    const char *path = temp_path(dir, name);
-    FILE *file = fopen(path, "wb");
-    assert_non_null(file);
-    assert_int_equal(fwrite(content, 1, length, file), length);
-    assert_int_equal(fclose(file), 0);
-    return path;
-}
-
-static const char *write_text(temp_dir *dir, const char *name, const char *content)
-{
-    return write_bytes(dir, name, content, strlen(content));
-}
+#define TEST_FILES_DIR_PREFIX "lnl_test_csv"
+#include "test_files.h"
 
 static size_t count_entries(const char *folder)
 {
@@ -120,28 +52,17 @@ static char *read_file_start(const char *path)
     return text;
 }
 
-/* Checks a double bit for bit, showing both values on failure. */
-static void check_double(double actual, double expected, const char *description)
-{
-    if (memcmp(&actual, &expected, sizeof actual) != 0)
-        fail_msg("%s is %.17g, expected %.17g", description, actual, expected);
-}
-
 static lnl_dataset *read_ok(const char *path, const char *label_column)
 {
     lnl_csv_options options = {.label_column = label_column};
     lnl_dataset *data = NULL;
     lnl_error err;
     lnl_status status = lnl_csv_read(path, &options, &data, &err);
-    if (status != LNL_OK)
-        fail_msg("reading %s failed: line %ld: %s", path, err.line, err.message);
-    assert_int_equal(err.status, LNL_OK);
-    assert_non_null(data);
+    check_read_succeeded(path, status, &err, data);
     return data;
 }
 
-/* Reads a file that must fail and checks the status, the line, the file in
- * err and that the message contains every word in words (NULL-terminated). */
+/* Reads a file that must fail and checks the outputs with check_read_failed. */
 static void check_read_error(const char *path, const char *label_column, lnl_status status,
                              long line, const char *const *words)
 {
@@ -151,22 +72,8 @@ static void check_read_error(const char *path, const char *label_column, lnl_sta
     lnl_error err;
 
     lnl_status actual = lnl_csv_read(path, &options, &data, &err);
-    if (actual != status)
-        fail_msg("%s: status %s, expected %s (message: %s)", path, lnl_status_name(actual),
-                 lnl_status_name(status), err.message);
-    assert_null(data);
-    assert_int_equal(err.status, status);
-    assert_string_equal(err.file, path);
-    if (err.line != line)
-        fail_msg("%s: error on line %ld, expected line %ld (message: %s)", path, err.line, line,
-                 err.message);
-    for (size_t i = 0; words[i] != NULL; i++) {
-        if (strstr(err.message, words[i]) == NULL)
-            fail_msg("%s: message \"%s\" lacks \"%s\"", path, err.message, words[i]);
-    }
+    check_read_failed(path, actual, &err, data, status, line, words);
 }
-
-#define WORDS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 /* ---- data set container ----------------------------------------------- */
 
@@ -908,8 +815,6 @@ static void csv_reads_digits_file(void **state)
         assert_int_equal(counts[k], expected[k]);
     lnl_dataset_destroy(data);
 }
-
-#define TEMP_TEST(name) cmocka_unit_test_setup_teardown(name, create_temp_dir, remove_temp_dir)
 
 int main(void)
 {
