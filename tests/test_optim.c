@@ -1,5 +1,7 @@
 /* Tests of L-BFGS on functions with known minima, of its stopping rules
- * and of how it passes on an objective's error. */
+ * and of how it passes on an objective's error. Tests of mini-batch SGD and
+ * Adam: convergence on a least-squares sum, the sample order drawn from the
+ * caller's stream, weight decay, divergence and option checks. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include "lnl/optim.h"
+#include "lnl/rng.h"
 
 /* cmocka 1.1.5 compares only floats, so doubles get their own check that
  * prints both values and fails at the caller's line. NaN always fails. */
@@ -374,6 +377,410 @@ static void lbfgs_reports_progress_each_iteration(void **state)
     assert_close(log.last_f, result.f, 0.0);
 }
 
+/* ---- SGD and Adam ----------------------------------------------------- */
+
+enum { LS_SAMPLES = 60, LS_DIMENSION = 3, LS_MAX_EPOCHS = 8 };
+
+/* Least squares F(x) = (1/N) sum_i 0.5 (a_i'x - b_i)^2 with b = A x*, so
+ * every sample's residual vanishes at x* and fixed-step SGD converges to
+ * it. Records the order in which the batches visit the samples. */
+typedef struct least_squares {
+    double A[LS_SAMPLES * LS_DIMENSION];
+    double b[LS_SAMPLES];
+    double minimizer[LS_DIMENSION];
+    size_t visits[LS_MAX_EPOCHS * LS_SAMPLES];  /* sample indices, in visiting order */
+    size_t n_visits;
+    size_t largest_batch, smallest_batch;
+    int fail_at_batch;  /* batch evaluation (1-based) that returns NaN; 0 = never */
+    int batch_calls;
+} least_squares;
+
+static void least_squares_init(least_squares *ls)
+{
+    memset(ls, 0, sizeof *ls);
+    ls->minimizer[0] = 1.5;
+    ls->minimizer[1] = -2.0;
+    ls->minimizer[2] = 0.25;
+    for (size_t i = 0; i < LS_SAMPLES; i++) {
+        ls->b[i] = 0.0;
+        for (size_t j = 0; j < LS_DIMENSION; j++) {
+            ls->A[i * LS_DIMENSION + j] = sin(0.37 * (double)((i + 1) * (j + 1)) + (double)j);
+            ls->b[i] += ls->A[i * LS_DIMENSION + j] * ls->minimizer[j];
+        }
+    }
+    ls->smallest_batch = SIZE_MAX;
+}
+
+/* The mean of 0.5 r_i^2 over the rows in batch, and its gradient. */
+static void least_squares_mean(const least_squares *ls, const double *x, const size_t *batch,
+                               size_t size, double *f, double *gradient)
+{
+    *f = 0.0;
+    for (size_t j = 0; j < LS_DIMENSION; j++)
+        gradient[j] = 0.0;
+    for (size_t r = 0; r < size; r++) {
+        size_t i = batch != NULL ? batch[r] : r;
+        const double *a = ls->A + i * LS_DIMENSION;
+        double residual = -ls->b[i];
+        for (size_t j = 0; j < LS_DIMENSION; j++)
+            residual += a[j] * x[j];
+        *f += 0.5 * residual * residual / (double)size;
+        for (size_t j = 0; j < LS_DIMENSION; j++)
+            gradient[j] += residual * a[j] / (double)size;
+    }
+}
+
+static lnl_status least_squares_full(void *context, const double *x, double *f,
+                                     double *gradient, lnl_error *err)
+{
+    (void)err;
+    least_squares_mean(context, x, NULL, LS_SAMPLES, f, gradient);
+    return LNL_OK;
+}
+
+static lnl_status least_squares_batch(void *context, const double *x, const size_t *batch,
+                                      size_t size, double *f, double *gradient, lnl_error *err)
+{
+    least_squares *ls = context;
+    ls->batch_calls++;
+    if (ls->batch_calls == ls->fail_at_batch)
+        return lnl_error_set(err, LNL_ERR_NUMERIC, NULL, 0, "the loss is NaN in batch %d",
+                             ls->batch_calls);
+    for (size_t r = 0; r < size && ls->n_visits < LS_MAX_EPOCHS * LS_SAMPLES; r++)
+        ls->visits[ls->n_visits++] = batch[r];
+    ls->largest_batch = size > ls->largest_batch ? size : ls->largest_batch;
+    ls->smallest_batch = size < ls->smallest_batch ? size : ls->smallest_batch;
+    least_squares_mean(ls, x, batch, size, f, gradient);
+    return LNL_OK;
+}
+
+static void sgd_defaults_are_documented_values(void **state)
+{
+    (void)state;
+    lnl_sgd_options options;
+    memset(&options, 0xff, sizeof options);
+    lnl_sgd_defaults(&options);
+
+    assert_int_equal(options.rule, LNL_SGD_MOMENTUM);
+    assert_int_equal(options.epochs, 100);
+    assert_int_equal(options.batch_size, 32);
+    assert_close(options.lr, 0.01, 0.0);
+    assert_close(options.momentum, 0.9, 0.0);
+    assert_close(options.weight_decay, 0.0, 0.0);
+    assert_true(options.n_decayed == SIZE_MAX);
+    assert_close(options.tol, 1e-6, 0.0);
+    assert_null(options.progress);
+    assert_null(options.progress_context);
+}
+
+static void sgd_and_adam_minimize_least_squares(void **state)
+{
+    (void)state;
+    static const lnl_sgd_rule rules[] = {LNL_SGD_MOMENTUM, LNL_SGD_ADAM};
+    for (size_t c = 0; c < 2; c++) {
+        static least_squares ls;
+        least_squares_init(&ls);
+        lnl_sgd_options options;
+        lnl_sgd_defaults(&options);
+        options.rule = rules[c];
+        options.batch_size = 8;
+        options.lr = rules[c] == LNL_SGD_ADAM ? 0.02 : 0.05;
+        options.epochs = 2000;
+        options.tol = 1e-7;
+
+        lnl_rng rng;
+        lnl_rng_seed(&rng, LNL_RNG_DEFAULT, 3);
+        double x[LS_DIMENSION] = {0};
+        lnl_optim_result result;
+        lnl_error err;
+        lnl_error_clear(&err);
+        lnl_status status = lnl_sgd(least_squares_full, least_squares_batch, &ls, LS_DIMENSION, x,
+                                    LS_SAMPLES, &rng, &options, &result, &err);
+        assert_int_equal(status, LNL_OK);
+
+        if (!result.converged)
+            fail_msg("rule %d: %s after %d epochs, gradient norm %g", (int)rules[c],
+                     result.reason, result.iterations, result.gradient_norm);
+        assert_string_equal(result.reason, "gradient tolerance reached");
+        assert_true(result.iterations > 1 && result.iterations < options.epochs);
+
+        /* The Hessian A'A / N has eigenvalues 0.44, 0.50 and 0.56 (numpy),
+         * so a gradient max norm below 1e-7 puts x within 1e-6 of x*. */
+        for (size_t j = 0; j < LS_DIMENSION; j++)
+            assert_close(x[j], ls.minimizer[j], 1e-5);
+        double f, g[LS_DIMENSION];
+        least_squares_full(&ls, x, &f, g, NULL);
+        assert_close(result.f, f, 0.0);
+        assert_true(result.gradient_norm <= 1e-7);
+
+        /* One full evaluation per epoch plus the start, and
+         * ceil(60 / 8) = 8 batches per epoch. */
+        assert_int_equal(result.evaluations, 1 + result.iterations * (1 + 8));
+    }
+}
+
+static void sgd_visits_samples_in_stream_order(void **state)
+{
+    (void)state;
+    static least_squares ls;
+    least_squares_init(&ls);
+    lnl_sgd_options options;
+    lnl_sgd_defaults(&options);
+    options.batch_size = 25;
+    options.epochs = 3;
+
+    lnl_rng rng, copy;
+    lnl_rng_seed(&rng, LNL_RNG_NUMPY, 12345);
+    copy = rng;
+    double x[LS_DIMENSION] = {0};
+    lnl_optim_result result;
+    assert_int_equal(lnl_sgd(least_squares_full, least_squares_batch, &ls, LS_DIMENSION, x,
+                             LS_SAMPLES, &rng, &options, &result, NULL),
+                     LNL_OK);
+    assert_int_equal(result.iterations, 3);
+    assert_false(result.converged);
+    assert_string_equal(result.reason, "maximum number of epochs reached");
+
+    /* Epoch e visits the identity order shuffled e times by the same
+     * stream, in batches of 25, 25 and 10. */
+    assert_int_equal(ls.n_visits, 3 * LS_SAMPLES);
+    assert_int_equal(ls.largest_batch, 25);
+    assert_int_equal(ls.smallest_batch, 10);
+    size_t expected[LS_SAMPLES];
+    for (size_t i = 0; i < LS_SAMPLES; i++)
+        expected[i] = i;
+    for (size_t epoch = 0; epoch < 3; epoch++) {
+        lnl_rng_shuffle(&copy, expected, LS_SAMPLES);
+        for (size_t i = 0; i < LS_SAMPLES; i++)
+            if (ls.visits[epoch * LS_SAMPLES + i] != expected[i])
+                fail_msg("epoch %zu, position %zu: sample %zu, expected %zu", epoch + 1, i,
+                         ls.visits[epoch * LS_SAMPLES + i], expected[i]);
+    }
+    /* The stream advanced by exactly those three shuffles. */
+    assert_true(lnl_rng_next_u32(&rng) == lnl_rng_next_u32(&copy));
+}
+
+static void sgd_same_seed_same_iterates(void **state)
+{
+    (void)state;
+    double runs[3][LS_DIMENSION];
+    static const uint64_t seeds[] = {7, 7, 8};
+    for (size_t r = 0; r < 3; r++) {
+        static least_squares ls;
+        least_squares_init(&ls);
+        lnl_sgd_options options;
+        lnl_sgd_defaults(&options);
+        options.epochs = 2;
+        options.batch_size = 4;
+        lnl_rng rng;
+        lnl_rng_seed(&rng, LNL_RNG_DEFAULT, seeds[r]);
+        memset(runs[r], 0, sizeof runs[r]);
+        lnl_optim_result result;
+        assert_int_equal(lnl_sgd(least_squares_full, least_squares_batch, &ls, LS_DIMENSION,
+                                 runs[r], LS_SAMPLES, &rng, &options, &result, NULL),
+                         LNL_OK);
+    }
+    assert_memory_equal(runs[0], runs[1], sizeof runs[0]);
+    assert_memory_not_equal(runs[0], runs[2], sizeof runs[0]);
+}
+
+/* F = 0 everywhere, so only weight decay moves x. */
+static lnl_status zero_full(void *context, const double *x, double *f, double *gradient,
+                           lnl_error *err)
+{
+    (void)context;
+    (void)x;
+    (void)err;
+    *f = 0.0;
+    for (size_t j = 0; j < 2; j++)
+        gradient[j] = 0.0;
+    return LNL_OK;
+}
+
+static lnl_status zero_batch(void *context, const double *x, const size_t *batch, size_t size,
+                             double *f, double *gradient, lnl_error *err)
+{
+    (void)batch;
+    (void)size;
+    return zero_full(context, x, f, gradient, err);
+}
+
+static void sgd_weight_decay_shrinks_decayed_only(void **state)
+{
+    (void)state;
+    lnl_sgd_options options;
+    lnl_sgd_defaults(&options);
+    options.momentum = 0.0;
+    options.lr = 0.1;
+    options.weight_decay = 0.5;
+    options.n_decayed = 1;
+    options.batch_size = 1;
+    options.epochs = 2;
+    options.tol = 1e-300;
+
+    /* 5 samples, batch 1: 10 steps of x0 -= lr * wd * x0. */
+    lnl_rng rng;
+    lnl_rng_seed(&rng, LNL_RNG_DEFAULT, 1);
+    double x[2] = {2.0, 3.0};
+    lnl_optim_result result;
+    assert_int_equal(lnl_sgd(zero_full, zero_batch, NULL, 2, x, 5, &rng, &options, &result, NULL),
+                     LNL_OK);
+    assert_close(x[0], 2.0 * pow(1.0 - 0.1 * 0.5, 10), 1e-15);
+    assert_close(x[1], 3.0, 0.0);
+
+    /* The reported objective includes (wd / 2) x0^2 and its gradient wd x0. */
+    assert_close(result.f, 0.25 * x[0] * x[0], 1e-15);
+    assert_close(result.gradient_norm, 0.5 * x[0], 1e-15);
+}
+
+static void sgd_huge_step_is_numeric_error(void **state)
+{
+    (void)state;
+    static const lnl_sgd_rule rules[] = {LNL_SGD_MOMENTUM, LNL_SGD_ADAM};
+    for (size_t c = 0; c < 2; c++) {
+        static least_squares ls;
+        least_squares_init(&ls);
+        lnl_sgd_options options;
+        lnl_sgd_defaults(&options);
+        options.rule = rules[c];
+        options.lr = rules[c] == LNL_SGD_ADAM ? 1e305 : 1e3;
+        options.epochs = 1000;
+
+        lnl_rng rng;
+        lnl_rng_seed(&rng, LNL_RNG_DEFAULT, 5);
+        double x[LS_DIMENSION] = {0};
+        lnl_optim_result result;
+        lnl_error err;
+        lnl_error_clear(&err);
+        lnl_status status = lnl_sgd(least_squares_full, least_squares_batch, &ls, LS_DIMENSION, x,
+                                    LS_SAMPLES, &rng, &options, &result, &err);
+
+        assert_int_equal(status, LNL_ERR_NUMERIC);
+        assert_non_null(strstr(err.message, "diverged in epoch"));
+        assert_non_null(strstr(err.message, "try a lower lr"));
+        assert_false(result.converged);
+        for (size_t j = 0; j < LS_DIMENSION; j++)
+            assert_true(isfinite(x[j]));
+    }
+}
+
+static void sgd_propagates_batch_error(void **state)
+{
+    (void)state;
+    static least_squares ls;
+    least_squares_init(&ls);
+    ls.fail_at_batch = 5;
+    lnl_sgd_options options;
+    lnl_sgd_defaults(&options);
+    options.batch_size = 20;
+
+    lnl_rng rng;
+    lnl_rng_seed(&rng, LNL_RNG_DEFAULT, 5);
+    double x[LS_DIMENSION] = {0};
+    lnl_optim_result result;
+    lnl_error err;
+    lnl_error_clear(&err);
+    assert_int_equal(lnl_sgd(least_squares_full, least_squares_batch, &ls, LS_DIMENSION, x,
+                             LS_SAMPLES, &rng, &options, &result, &err),
+                     LNL_ERR_NUMERIC);
+
+    /* Batch 5 is the second of epoch 2 (3 batches per epoch). */
+    assert_string_equal(err.message,
+                        "sgd diverged in epoch 2: the loss is NaN in batch 5; try a lower lr "
+                        "than 0.01");
+    assert_int_equal(result.iterations, 1);
+}
+
+static void sgd_rejects_invalid_options(void **state)
+{
+    (void)state;
+    static least_squares ls;
+    least_squares_init(&ls);
+    lnl_rng rng;
+    lnl_rng_seed(&rng, LNL_RNG_DEFAULT, 5);
+    double x[LS_DIMENSION] = {0};
+    lnl_optim_result result;
+
+    static const struct {
+        const char *field;
+        double value;
+        const char *words;
+    } cases[] = {
+        {"epochs", 0, "epochs = 0"},       {"batch_size", 0, "batch_size"},
+        {"lr", 0.0, "lr = 0"},             {"lr", -1.0, "lr = -1"},
+        {"lr", NAN, "lr = nan"},           {"momentum", 1.0, "momentum = 1"},
+        {"momentum", -0.1, "momentum"},    {"weight_decay", -1e-3, "weight_decay"},
+        {"tol", 0.0, "tol = 0"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        lnl_sgd_options options;
+        lnl_sgd_defaults(&options);
+        if (strcmp(cases[i].field, "epochs") == 0)
+            options.epochs = (int)cases[i].value;
+        else if (strcmp(cases[i].field, "batch_size") == 0)
+            options.batch_size = (size_t)cases[i].value;
+        else if (strcmp(cases[i].field, "lr") == 0)
+            options.lr = cases[i].value;
+        else if (strcmp(cases[i].field, "momentum") == 0)
+            options.momentum = cases[i].value;
+        else if (strcmp(cases[i].field, "weight_decay") == 0)
+            options.weight_decay = cases[i].value;
+        else
+            options.tol = cases[i].value;
+
+        lnl_error err;
+        lnl_error_clear(&err);
+        lnl_status status = lnl_sgd(least_squares_full, least_squares_batch, &ls, LS_DIMENSION, x,
+                                    LS_SAMPLES, &rng, &options, &result, &err);
+        if (status != LNL_ERR_ARGUMENT)
+            fail_msg("case %zu (%s): status %d", i, cases[i].field, (int)status);
+        if (strstr(err.message, cases[i].words) == NULL)
+            fail_msg("case %zu: message \"%s\" lacks \"%s\"", i, err.message, cases[i].words);
+    }
+
+    lnl_sgd_options options;
+    lnl_sgd_defaults(&options);
+    lnl_error err;
+    assert_int_equal(lnl_sgd(least_squares_full, least_squares_batch, &ls, LS_DIMENSION, x,
+                             LS_SAMPLES, NULL, &options, &result, &err),
+                     LNL_ERR_ARGUMENT);
+    assert_non_null(strstr(err.message, "random stream"));
+    assert_int_equal(lnl_sgd(least_squares_full, least_squares_batch, &ls, LS_DIMENSION, x, 0,
+                             &rng, &options, &result, &err),
+                     LNL_ERR_ARGUMENT);
+    for (size_t j = 0; j < LS_DIMENSION; j++)
+        assert_close(x[j], 0.0, 0.0);
+}
+
+static void sgd_reports_progress_each_epoch(void **state)
+{
+    (void)state;
+    static least_squares ls;
+    least_squares_init(&ls);
+    progress_log log = {0, 0, 0.0, 1, 1, 1};
+    lnl_sgd_options options;
+    lnl_sgd_defaults(&options);
+    options.epochs = 5;
+    options.momentum = 0.0;
+    options.progress = record_progress;
+    options.progress_context = &log;
+
+    lnl_rng rng;
+    lnl_rng_seed(&rng, LNL_RNG_DEFAULT, 9);
+    double x[LS_DIMENSION] = {0};
+    lnl_optim_result result;
+    assert_int_equal(lnl_sgd(least_squares_full, least_squares_batch, &ls, LS_DIMENSION, x,
+                             LS_SAMPLES, &rng, &options, &result, NULL),
+                     LNL_OK);
+
+    assert_int_equal(log.calls, 5);
+    assert_int_equal(log.last_iteration, 5);
+    assert_true(log.consecutive);
+    assert_true(log.decreasing);
+    assert_true(log.positive_steps);
+    assert_close(log.last_f, result.f, 0.0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -386,6 +793,15 @@ int main(void)
         cmocka_unit_test(lbfgs_at_minimum_takes_no_step),
         cmocka_unit_test(lbfgs_propagates_objective_error),
         cmocka_unit_test(lbfgs_reports_progress_each_iteration),
+        cmocka_unit_test(sgd_defaults_are_documented_values),
+        cmocka_unit_test(sgd_and_adam_minimize_least_squares),
+        cmocka_unit_test(sgd_visits_samples_in_stream_order),
+        cmocka_unit_test(sgd_same_seed_same_iterates),
+        cmocka_unit_test(sgd_weight_decay_shrinks_decayed_only),
+        cmocka_unit_test(sgd_huge_step_is_numeric_error),
+        cmocka_unit_test(sgd_propagates_batch_error),
+        cmocka_unit_test(sgd_rejects_invalid_options),
+        cmocka_unit_test(sgd_reports_progress_each_epoch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
