@@ -14,6 +14,7 @@
 #include "lnl/generate.h"
 #include "lnl/linear.h"
 #include "lnl/log.h"
+#include "lnl/manifest.h"
 #include "lnl/method.h"
 #include "lnl/noise.h"
 #include "lnl/report.h"
@@ -528,7 +529,9 @@ lnl_status lnl_sweep_run(const lnl_config *config, const lnl_sweep_options *opti
         summary->n_failed += !state.results[i].ok;
         summary->n_not_converged += state.results[i].ok && !state.results[i].converged;
     }
-    status = lnl_report_write(output, err);
+    status = lnl_manifest_write(output, config, err);
+    if (status == LNL_OK)
+        status = lnl_report_write(output, err);
 
 cleanup:
     if (state.runs != NULL) {
@@ -601,4 +604,30 @@ cleanup:
     lnl_dataset_destroy(dataset);
     noisy_split_destroy(&labels);
     return status;
+}
+
+lnl_status lnl_cell_labels(const lnl_config *config, const lnl_dataset *dataset,
+                           const lnl_data_spec *data, const lnl_noise_spec *noise, double rate,
+                           int seed_index, size_t *n_train, size_t **train, int **clean,
+                           int **noisy, lnl_error *err)
+{
+    noisy_split labels;
+    *n_train = 0;
+    *train = NULL;
+    *clean = NULL;
+    *noisy = NULL;
+    lnl_status status = noisy_split_create(config, dataset, data, noise, rate, seed_index,
+                                           &labels, err);
+    if (status != LNL_OK)
+        return status;
+
+    *n_train = labels.split.n_train;
+    *train = labels.split.train;
+    *clean = labels.clean;
+    *noisy = labels.noisy;
+    labels.split.train = NULL;
+    labels.clean = NULL;
+    labels.noisy = NULL;
+    noisy_split_destroy(&labels);
+    return LNL_OK;
 }

@@ -93,4 +93,14 @@ lnl_status lnl_corrupt_write(const lnl_config *config, const lnl_data_spec *data
                              const lnl_noise_spec *noise, double rate, int seed_index,
                              const char *path, lnl_error *err);
 
+/* Draws the split and the clean and noisy training labels of one (data,
+ * noise, rate, seed index) cell as the sweep does, for the data set that
+ * lnl_data_load returned for data. On success *train (row indices into
+ * the data set), *clean and *noisy are new arrays of *n_train entries that
+ * the caller frees with free(); on failure they are NULL. */
+lnl_status lnl_cell_labels(const lnl_config *config, const lnl_dataset *dataset,
+                           const lnl_data_spec *data, const lnl_noise_spec *noise, double rate,
+                           int seed_index, size_t *n_train, size_t **train, int **clean,
+                           int **noisy, lnl_error *err);
+
 #endif

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "lnl_version.h"
+#include "lnl/manifest.h"
 #include "commands.h"
 
 static const char usage[] =
@@ -27,6 +28,7 @@ static const char usage[] =
 
 int main(int argc, char **argv)
 {
+    lnl_manifest_set_invocation(argc, argv);
     if (argc < 2) {
         fputs(usage, stderr);
         return 2;
