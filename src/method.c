@@ -1,11 +1,19 @@
 #include "lnl/method.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lnl/log.h"
+
+/* The objective of one fit. For SGD and Adam, scale = 1 / (C n_rows) and
+ * batch_rows and batch_labels are room for one batch. */
 typedef struct objective_context {
     const lnl_linear_problem *problem;
     lnl_linear_workspace *workspace;
+    double scale;
+    size_t *batch_rows;
+    int *batch_labels;
 } objective_context;
 
 static lnl_status linear_objective(void *context, const double *x, double *f,
@@ -13,6 +21,56 @@ static lnl_status linear_objective(void *context, const double *x, double *f,
 {
     objective_context *c = context;
     return lnl_linear_objective(c->problem, x, f, gradient, c->workspace, err);
+}
+
+/* f / (C n) and its gradient over all rows. */
+static lnl_status scaled_objective(void *context, const double *x, double *f, double *gradient,
+                                   lnl_error *err)
+{
+    objective_context *c = context;
+    lnl_status status = lnl_linear_objective(c->problem, x, f, gradient, c->workspace, err);
+    if (status != LNL_OK)
+        return status;
+    size_t n_params = lnl_linear_n_params(&c->problem->shape);
+    *f *= c->scale;
+    for (size_t j = 0; j < n_params; j++)
+        gradient[j] *= c->scale;
+    return LNL_OK;
+}
+
+/* The batch estimate of f / (C n): with C_batch = C n / |B| the linear
+ * objective is C_batch * (sum of the batch's losses) + 0.5 ||W||^2, and
+ * times 1 / (C n) that is the batch's mean loss plus ||W||^2 / (2 C n). */
+static lnl_status batch_objective(void *context, const double *x, const size_t *batch,
+                                  size_t batch_size, double *f, double *gradient,
+                                  lnl_error *err)
+{
+    objective_context *c = context;
+    const lnl_linear_problem *full = c->problem;
+    for (size_t i = 0; i < batch_size; i++) {
+        c->batch_rows[i] = full->rows[batch[i]];
+        c->batch_labels[i] = full->labels[batch[i]];
+    }
+
+    lnl_linear_problem problem = *full;
+    problem.rows = c->batch_rows;
+    problem.labels = c->batch_labels;
+    problem.n_rows = batch_size;
+    problem.sample_weights = NULL;
+    problem.C = full->C * (double)full->n_rows / (double)batch_size;
+
+    objective_context batch_context = *c;
+    batch_context.problem = &problem;
+    return scaled_objective(&batch_context, x, f, gradient, err);
+}
+
+/* Logs one line per optimizer iteration at debug level. */
+static void log_progress(void *context, int iteration, double f, double gradient_norm,
+                         double step)
+{
+    const char *stage = context;
+    lnl_log(LNL_LOG_DEBUG, "%s: iteration %d: f = %.17g, |g|_inf = %.3g, step = %.3g", stage,
+            iteration, f, gradient_norm, step);
 }
 
 lnl_status lnl_method_shape(const lnl_method_spec *spec, size_t n_features, size_t n_classes,
@@ -40,6 +98,127 @@ lnl_status lnl_method_shape(const lnl_method_spec *spec, size_t n_features, size
     return LNL_OK;
 }
 
+/* Sets up the loss of spec: the registry entry, its defaults for K classes,
+ * then the parameters that spec gives. */
+static lnl_status method_loss(const lnl_method_spec *spec, size_t n_classes, lnl_loss *loss,
+                              lnl_error *err)
+{
+    const lnl_loss_info *info = lnl_loss_lookup(spec->loss);
+    if (info == NULL)
+        return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0, "unknown loss \"%s\"", spec->loss);
+    loss->info = info;
+    lnl_loss_defaults(info, n_classes, &loss->params);
+
+    if (spec->has_alpha)
+        loss->params.alpha = spec->alpha;
+    if (spec->has_beta)
+        loss->params.beta = spec->beta;
+    if (spec->has_A)
+        loss->params.A = spec->A;
+    if (spec->has_q)
+        loss->params.q = spec->q;
+    if (spec->has_truncation)
+        loss->params.truncation = spec->truncation;
+    if (spec->has_epsilon)
+        loss->params.epsilon = spec->epsilon;
+
+    lnl_error check;
+    lnl_error_clear(&check);
+    if (lnl_loss_check_params(info, &loss->params, NULL, &check) != LNL_OK)
+        return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0, "method \"%s\": %s", spec->name,
+                             check.message);
+    return LNL_OK;
+}
+
+/* Runs L-BFGS on problem from theta with spec's max_iter and tol. */
+static lnl_status fit_lbfgs(const lnl_method_spec *spec, const lnl_linear_problem *problem,
+                            lnl_linear_workspace *workspace, double *theta, const char *stage,
+                            lnl_optim_result *result, lnl_error *err)
+{
+    lnl_lbfgs_options options;
+    lnl_lbfgs_defaults(&options);
+    options.max_iter = spec->max_iter;
+    options.tol = spec->tol;
+    if (lnl_log_enabled(LNL_LOG_DEBUG)) {
+        options.progress = log_progress;
+        options.progress_context = (void *)stage;
+    }
+    objective_context context = {problem, workspace, 1.0, NULL, NULL};
+    return lnl_lbfgs(linear_objective, &context, lnl_linear_n_params(&problem->shape), theta,
+                     &options, result, err);
+}
+
+/* Runs SGD or Adam on problem from theta with spec's options. */
+static lnl_status fit_sgd(const lnl_method_spec *spec, lnl_sgd_rule rule,
+                          const lnl_linear_problem *problem, lnl_linear_workspace *workspace,
+                          lnl_rng *rng, double *theta, const char *stage,
+                          lnl_optim_result *result, lnl_error *err)
+{
+    const lnl_linear_shape *shape = &problem->shape;
+    lnl_sgd_options options;
+    lnl_sgd_defaults(&options);
+    options.rule = rule;
+    options.epochs = spec->epochs;
+    options.batch_size = spec->batch_size;
+    options.lr = spec->lr;
+    options.momentum = spec->momentum;
+    options.weight_decay = spec->weight_decay;
+    options.n_decayed = lnl_linear_n_logits(shape) * shape->n_features;
+    options.tol = spec->tol;
+    if (lnl_log_enabled(LNL_LOG_DEBUG)) {
+        options.progress = log_progress;
+        options.progress_context = (void *)stage;
+    }
+    if (problem->n_rows == 0 || !(problem->C > 0.0))
+        return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0,
+                             "method \"%s\": %s needs training rows and C > 0", spec->name,
+                             spec->optimizer);
+
+    size_t capacity = options.batch_size < problem->n_rows ? options.batch_size : problem->n_rows;
+    size_t *batch_rows = malloc(capacity * sizeof(size_t));
+    int *batch_labels = malloc(capacity * sizeof(int));
+    if (batch_rows == NULL || batch_labels == NULL) {
+        free(batch_rows);
+        free(batch_labels);
+        return lnl_error_set(err, LNL_ERR_NOMEM, NULL, 0, "out of memory for a batch of %zu rows",
+                             capacity);
+    }
+
+    double scale = 1.0 / (problem->C * (double)problem->n_rows);
+    objective_context context = {problem, workspace, scale, batch_rows, batch_labels};
+    lnl_status status = lnl_sgd(scaled_objective, batch_objective, &context,
+                                lnl_linear_n_params(shape), theta, problem->n_rows, rng,
+                                &options, result, err);
+    free(batch_rows);
+    free(batch_labels);
+
+    /* Report f itself, as L-BFGS does. */
+    result->f /= scale;
+    result->gradient_norm /= scale;
+    return status;
+}
+
+/* Folds the cross-entropy stage into the fit's result. */
+static void merge_initial(const lnl_optim_result *initial, lnl_optim_result *result)
+{
+    if (initial->converged)
+        return;
+    char combined[2 * sizeof result->reason + 32];
+    if (result->converged)
+        snprintf(combined, sizeof combined, "ce start: %s", initial->reason);
+    else
+        snprintf(combined, sizeof combined, "ce start: %s; fit: %s", initial->reason,
+                 result->reason);
+
+    /* Both reasons together may not fit, so the tail is cut. */
+    size_t length = strlen(combined);
+    if (length >= sizeof result->reason)
+        length = sizeof result->reason - 1;
+    memcpy(result->reason, combined, length);
+    result->reason[length] = '\0';
+    result->converged = false;
+}
+
 lnl_status lnl_method_fit(const lnl_method_spec *spec, const lnl_fit_input *input,
                           lnl_fit_output *output, lnl_error *err)
 {
@@ -49,11 +228,20 @@ lnl_status lnl_method_fit(const lnl_method_spec *spec, const lnl_fit_input *inpu
     if (status != LNL_OK)
         return status;
 
-    const lnl_loss_info *info = lnl_loss_lookup(spec->loss);
-    if (info == NULL)
-        return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0, "unknown loss \"%s\"", spec->loss);
-    lnl_loss loss = {info, {0}};
-    loss.params.n_classes = input->n_classes;
+    lnl_loss loss;
+    status = method_loss(spec, input->n_classes, &loss, err);
+    if (status != LNL_OK)
+        return status;
+
+    bool sgd = strcmp(spec->optimizer, "sgd") == 0, adam = strcmp(spec->optimizer, "adam") == 0;
+    if (!sgd && !adam && strcmp(spec->optimizer, "lbfgs") != 0)
+        return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0,
+                             "method \"%s\": unknown optimizer \"%s\"; expected lbfgs, sgd or "
+                             "adam",
+                             spec->name, spec->optimizer);
+    if (spec->init != LNL_INIT_ZERO && spec->init != LNL_INIT_CE)
+        return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0, "method \"%s\": unknown init %d",
+                             spec->name, (int)spec->init);
 
     size_t n_params = lnl_linear_n_params(&output->shape);
     output->theta = calloc(n_params, sizeof(double));
@@ -77,17 +265,31 @@ lnl_status lnl_method_fit(const lnl_method_spec *spec, const lnl_fit_input *inpu
     if (status != LNL_OK)
         goto fail;
 
-    lnl_lbfgs_options options;
-    lnl_lbfgs_defaults(&options);
-    options.max_iter = spec->max_iter;
-    options.tol = spec->tol;
-    objective_context context = {&problem, &workspace};
-    status = lnl_lbfgs(linear_objective, &context, n_params, output->theta, &options,
-                       &output->optim, err);
+    if (spec->init == LNL_INIT_CE) {
+        lnl_loss cross_entropy = {lnl_loss_lookup("ce"), {0}};
+        lnl_loss_defaults(cross_entropy.info, input->n_classes, &cross_entropy.params);
+        lnl_linear_problem start = problem;
+        start.loss = &cross_entropy;
+        status = fit_lbfgs(spec, &start, &workspace, output->theta, "ce start", &output->initial,
+                           err);
+        output->has_initial = true;
+        if (status != LNL_OK)
+            goto cleanup;
+    }
+
+    if (sgd || adam)
+        status = fit_sgd(spec, adam ? LNL_SGD_ADAM : LNL_SGD_MOMENTUM, &problem, &workspace,
+                         input->rng, output->theta, spec->name, &output->optim, err);
+    else
+        status = fit_lbfgs(spec, &problem, &workspace, output->theta, spec->name, &output->optim,
+                           err);
+    if (status == LNL_OK && output->has_initial)
+        merge_initial(&output->initial, &output->optim);
+
+cleanup:
     lnl_linear_workspace_destroy(&workspace);
-    if (status != LNL_OK)
-        goto fail;
-    return LNL_OK;
+    if (status == LNL_OK)
+        return LNL_OK;
 
 fail:
     lnl_fit_output_destroy(output);

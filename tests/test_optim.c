@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lnl/config.h"
+#include "lnl/generate.h"
+#include "lnl/method.h"
 #include "lnl/optim.h"
 #include "lnl/rng.h"
 
@@ -781,6 +784,246 @@ static void sgd_reports_progress_each_epoch(void **state)
     assert_close(log.last_f, result.f, 0.0);
 }
 
+/* ---- lnl_method_fit: optimizers and starts ---------------------------- */
+
+/* A generated 3-class problem (300 rows, 6 features), standardized on all
+ * rows, for fits through lnl_method_fit. */
+typedef struct fit_fixture {
+    lnl_dataset *data;
+    lnl_standardizer standardizer;
+    size_t rows[300];
+    int labels[300];
+    lnl_rng rng;
+} fit_fixture;
+
+static fit_fixture *fit_fixture_create(size_t n_classes)
+{
+    fit_fixture *fixture = calloc(1, sizeof *fixture);
+    assert_non_null(fixture);
+    lnl_make_classification_params params;
+    lnl_make_classification_defaults(&params);
+    params.n_samples = 300;
+    params.n_features = 6;
+    params.n_informative = 4;
+    params.n_redundant = 0;
+    params.n_classes = n_classes;
+    params.flip_y = 0.05;
+    lnl_rng rng;
+    lnl_rng_seed(&rng, LNL_RNG_DEFAULT, 42);
+    assert_int_equal(lnl_make_classification(&params, &rng, &fixture->data, NULL), LNL_OK);
+    for (size_t i = 0; i < 300; i++) {
+        fixture->rows[i] = i;
+        fixture->labels[i] = fixture->data->y[i];
+    }
+    assert_int_equal(lnl_standardizer_fit(fixture->data, fixture->rows, 300,
+                                          &fixture->standardizer, NULL),
+                     LNL_OK);
+    lnl_rng_seed(&fixture->rng, LNL_RNG_DEFAULT, 7);
+    return fixture;
+}
+
+static void fit_fixture_destroy(fit_fixture *fixture)
+{
+    lnl_standardizer_destroy(&fixture->standardizer);
+    lnl_dataset_destroy(fixture->data);
+    free(fixture);
+}
+
+static lnl_fit_input fit_input(fit_fixture *fixture)
+{
+    lnl_fit_input input = {fixture->data, fixture->rows, 300, fixture->labels, fixture->labels,
+                           fixture->data->n_classes, &fixture->standardizer, NULL,
+                           &fixture->rng};
+    return input;
+}
+
+/* A spec with the documented defaults of include/lnl/config.h. */
+static lnl_method_spec method_spec(const char *loss, const char *optimizer)
+{
+    lnl_method_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.C = 1.0;
+    spec.fit_intercept = true;
+    spec.model = LNL_MODEL_AUTO;
+    spec.labels = LNL_LABELS_NOISY;
+    spec.max_iter = 1000;
+    spec.tol = 1e-6;
+    spec.init = LNL_INIT_ZERO;
+    spec.epochs = 100;
+    spec.batch_size = 32;
+    spec.lr = 0.01;
+    spec.momentum = 0.9;
+    spec.weight_decay = 0.0;
+    snprintf(spec.name, sizeof spec.name, "m");
+    snprintf(spec.loss, sizeof spec.loss, "%s", loss);
+    snprintf(spec.optimizer, sizeof spec.optimizer, "%s", optimizer);
+    return spec;
+}
+
+static void method_sgd_and_adam_reach_lbfgs_objective(void **state)
+{
+    (void)state;
+    fit_fixture *fixture = fit_fixture_create(3);
+    lnl_fit_input input = fit_input(fixture);
+
+    lnl_method_spec reference_spec = method_spec("ce", "lbfgs");
+    reference_spec.tol = 1e-10;
+    lnl_fit_output reference;
+    assert_int_equal(lnl_method_fit(&reference_spec, &input, &reference, NULL), LNL_OK);
+    assert_true(reference.optim.converged);
+
+    static const char *const optimizers[] = {"sgd", "adam"};
+    for (size_t c = 0; c < 2; c++) {
+        lnl_method_spec spec = method_spec("ce", optimizers[c]);
+        spec.epochs = 400;
+        spec.batch_size = 30;
+        /* With a fixed step the batch noise keeps |g| above a floor that
+         * grows with lr: these step sizes reach 1e-3 within 400 epochs. */
+        spec.lr = c == 0 ? 0.01 : 0.003;
+        spec.tol = 1e-3;
+        lnl_fit_output output;
+        lnl_error err;
+        lnl_error_clear(&err);
+        assert_int_equal(lnl_method_fit(&spec, &input, &output, &err), LNL_OK);
+
+        /* f is reported on the scale of lnl_linear_objective, and the
+         * gradient tolerance 1e-3 of f / (C n) leaves f within 1e-3 of
+         * the optimum, relative. */
+        if (fabs(output.optim.f - reference.optim.f) > 1e-3 * reference.optim.f)
+            fail_msg("%s: f = %.10g, L-BFGS f = %.10g (%s after %d epochs)", optimizers[c],
+                     output.optim.f, reference.optim.f, output.optim.reason,
+                     output.optim.iterations);
+        if (!output.optim.converged)
+            fail_msg("%s: %s after %d epochs, |g| = %g, f = %.10g vs %.10g", optimizers[c],
+                     output.optim.reason, output.optim.iterations, output.optim.gradient_norm,
+                     output.optim.f, reference.optim.f);
+        assert_false(output.has_initial);
+        lnl_fit_output_destroy(&output);
+    }
+    lnl_fit_output_destroy(&reference);
+    fit_fixture_destroy(fixture);
+}
+
+static void method_sgd_diverging_leaves_no_parameters(void **state)
+{
+    (void)state;
+    fit_fixture *fixture = fit_fixture_create(3);
+    lnl_fit_input input = fit_input(fixture);
+
+    lnl_method_spec spec = method_spec("ce", "sgd");
+    spec.lr = 1e200;
+    lnl_fit_output output;
+    lnl_error err;
+    lnl_error_clear(&err);
+    assert_int_equal(lnl_method_fit(&spec, &input, &output, &err), LNL_ERR_NUMERIC);
+    assert_null(output.theta);
+    assert_non_null(strstr(err.message, "sgd diverged in epoch 1"));
+
+    /* Without a random stream SGD cannot shuffle. */
+    input.rng = NULL;
+    spec.lr = 0.01;
+    assert_int_equal(lnl_method_fit(&spec, &input, &output, &err), LNL_ERR_ARGUMENT);
+    assert_null(output.theta);
+    fit_fixture_destroy(fixture);
+}
+
+static void method_init_ce_starts_at_ce_optimum(void **state)
+{
+    (void)state;
+    fit_fixture *fixture = fit_fixture_create(3);
+    lnl_fit_input input = fit_input(fixture);
+
+    lnl_method_spec plain = method_spec("ce", "lbfgs");
+    lnl_fit_output alone;
+    assert_int_equal(lnl_method_fit(&plain, &input, &alone, NULL), LNL_OK);
+
+    /* Cross entropy started at its own optimum: the stage is the plain fit,
+     * and the main fit only tightens it, because its tolerance is relative
+     * to the much smaller gradient at its start. */
+    lnl_method_spec spec = plain;
+    spec.init = LNL_INIT_CE;
+    lnl_fit_output output;
+    assert_int_equal(lnl_method_fit(&spec, &input, &output, NULL), LNL_OK);
+    assert_true(output.has_initial);
+    assert_true(output.initial.converged);
+    assert_int_equal(output.initial.iterations, alone.optim.iterations);
+    assert_close(output.initial.f, alone.optim.f, 0.0);
+    assert_true(output.optim.converged);
+    assert_true(output.optim.f <= alone.optim.f);
+    assert_close(output.optim.f, alone.optim.f, 1e-9 * alone.optim.f);
+    size_t n_params = lnl_linear_n_params(&output.shape);
+    for (size_t j = 0; j < n_params; j++)
+        assert_close(output.theta[j], alone.theta[j], 1e-4);
+    lnl_fit_output_destroy(&output);
+
+    /* A robust loss started there moves on from it. */
+    spec = method_spec("mae", "lbfgs");
+    spec.init = LNL_INIT_CE;
+    assert_int_equal(lnl_method_fit(&spec, &input, &output, NULL), LNL_OK);
+    assert_true(output.has_initial);
+    assert_true(output.optim.iterations > 0);
+    assert_memory_not_equal(output.theta, alone.theta, n_params * sizeof(double));
+    lnl_fit_output_destroy(&output);
+
+    /* A cross-entropy stage that stops early makes the whole fit not
+     * converged, with the stage named. */
+    spec.max_iter = 1;
+    assert_int_equal(lnl_method_fit(&spec, &input, &output, NULL), LNL_OK);
+    assert_false(output.initial.converged);
+    assert_false(output.optim.converged);
+    assert_true(strncmp(output.optim.reason, "ce start: maximum number of iterations reached",
+                        46) == 0);
+    lnl_fit_output_destroy(&output);
+    lnl_fit_output_destroy(&alone);
+    fit_fixture_destroy(fixture);
+}
+
+static void method_loss_parameters_reach_loss(void **state)
+{
+    (void)state;
+    fit_fixture *fixture = fit_fixture_create(3);
+    lnl_fit_input input = fit_input(fixture);
+
+    /* gce with q = 1 is (1 - p_y), half of mae, so gce with C = 2 has the
+     * objective of mae with C = 1. With the default q = 0.7 it differs. */
+    lnl_method_spec mae = method_spec("mae", "lbfgs");
+    mae.tol = 1e-10;
+    lnl_method_spec gce = method_spec("gce", "lbfgs");
+    gce.tol = 1e-10;
+    gce.C = 2.0;
+    gce.has_q = true;
+    gce.q = 1.0;
+
+    lnl_fit_output mae_fit, gce_fit;
+    assert_int_equal(lnl_method_fit(&mae, &input, &mae_fit, NULL), LNL_OK);
+    assert_int_equal(lnl_method_fit(&gce, &input, &gce_fit, NULL), LNL_OK);
+    size_t n_params = lnl_linear_n_params(&mae_fit.shape);
+    for (size_t j = 0; j < n_params; j++)
+        assert_close(gce_fit.theta[j], mae_fit.theta[j], 1e-6);
+    assert_close(gce_fit.optim.f, mae_fit.optim.f, 1e-9 * mae_fit.optim.f);
+    lnl_fit_output_destroy(&gce_fit);
+
+    gce.has_q = false;
+    assert_int_equal(lnl_method_fit(&gce, &input, &gce_fit, NULL), LNL_OK);
+    assert_true(fabs(gce_fit.optim.f - mae_fit.optim.f) > 1e-3 * mae_fit.optim.f);
+    lnl_fit_output_destroy(&gce_fit);
+    lnl_fit_output_destroy(&mae_fit);
+
+    /* A parameter outside its domain is an argument error naming it. */
+    gce.has_q = true;
+    gce.q = 0.0;
+    lnl_error err;
+    lnl_error_clear(&err);
+    assert_int_equal(lnl_method_fit(&gce, &input, &gce_fit, &err), LNL_ERR_ARGUMENT);
+    assert_null(gce_fit.theta);
+    assert_non_null(strstr(err.message, "q = 0 is invalid for the loss gce"));
+
+    lnl_method_spec unknown = method_spec("ce", "newton");
+    assert_int_equal(lnl_method_fit(&unknown, &input, &gce_fit, &err), LNL_ERR_ARGUMENT);
+    assert_non_null(strstr(err.message, "unknown optimizer \"newton\""));
+    fit_fixture_destroy(fixture);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -802,6 +1045,10 @@ int main(void)
         cmocka_unit_test(sgd_propagates_batch_error),
         cmocka_unit_test(sgd_rejects_invalid_options),
         cmocka_unit_test(sgd_reports_progress_each_epoch),
+        cmocka_unit_test(method_sgd_and_adam_reach_lbfgs_objective),
+        cmocka_unit_test(method_sgd_diverging_leaves_no_parameters),
+        cmocka_unit_test(method_init_ce_starts_at_ce_optimum),
+        cmocka_unit_test(method_loss_parameters_reach_loss),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

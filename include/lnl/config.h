@@ -86,6 +86,11 @@ typedef enum lnl_label_source {
     LNL_LABELS_CLEAN    /* train on the clean labels: the noise-free reference */
 } lnl_label_source;
 
+typedef enum lnl_init_kind {
+    LNL_INIT_ZERO,  /* start from all-zero parameters */
+    LNL_INIT_CE     /* start from the cross-entropy fit (L-BFGS, same C, labels and model) */
+} lnl_init_kind;
+
 typedef struct lnl_method_spec {
     char name[LNL_NAME_MAX];
     long line;
@@ -94,9 +99,24 @@ typedef struct lnl_method_spec {
     bool fit_intercept;       /* default true */
     lnl_model_kind model;     /* default auto */
     lnl_label_source labels;  /* default noisy */
-    char optimizer[LNL_NAME_MAX];  /* default "lbfgs" */
-    int max_iter;             /* default 1000 */
+    char optimizer[LNL_NAME_MAX];  /* "lbfgs", "sgd" or "adam"; default "lbfgs" */
+    int max_iter;             /* L-BFGS iterations; default 1000 */
     double tol;               /* default 1e-6, relative gradient tolerance */
+    lnl_init_kind init;       /* default zero */
+
+    /* Loss parameters (include/lnl/loss.h). Each has_ flag is set when the
+     * key is given; a parameter without it takes the loss's default from
+     * lnl_loss_defaults. */
+    double alpha, beta, A, q, truncation, epsilon;
+    bool has_alpha, has_beta, has_A, has_q, has_truncation, has_epsilon;
+
+    /* optimizer = sgd or adam (lnl_sgd_options). */
+    int epochs;               /* default 100 */
+    size_t batch_size;        /* default 32 */
+    double lr;                /* default 0.01 */
+    double momentum;          /* heavy-ball factor, or Adam's beta1; default 0.9 */
+    double weight_decay;      /* default 0 */
+
 } lnl_method_spec;
 
 typedef struct lnl_config {

@@ -33,12 +33,32 @@ typedef struct lnl_fit_input {
 typedef struct lnl_fit_output {
     lnl_linear_shape shape;
     double *theta;               /* lnl_linear_n_params(&shape) parameters */
-    lnl_optim_result optim;
+    lnl_optim_result optim;      /* the fit as a whole; see lnl_method_fit */
+    bool has_initial;            /* init = ce ran */
+    lnl_optim_result initial;    /* init = ce: the cross-entropy fit the main fit starts from */
 } lnl_fit_output;
 
-/* Fits the model that spec describes. A fit that does not converge is
- * not an error (output->optim.converged is false); a non-finite objective
- * is LNL_ERR_NUMERIC. */
+/* Fits the model that spec describes: the loss spec->loss with its
+ * parameters (the given ones from spec, the others from
+ * lnl_loss_defaults), minimizing f of lnl_linear_objective.
+ *
+ * spec->init = ce first fits cross entropy with L-BFGS (same C, labels,
+ * model, max_iter and tol) and starts the main fit there; zero starts from
+ * all-zero parameters. spec->optimizer picks the main fit's optimizer:
+ * "lbfgs", or "sgd" and "adam" (lnl_sgd with spec's epochs, batch_size, lr,
+ * momentum and weight_decay, the intercepts exempt from weight decay,
+ * samples shuffled with input->rng). SGD and Adam minimize
+ * f / (C n_rows), whose batch estimate is the mean loss of the batch plus
+ * ||W||^2 / (2 C n_rows), so lr does not depend on the data size;
+ * output->optim.f and gradient_norm are scaled back to f.
+ *
+ * output->optim.converged is true only when every stage met its gradient
+ * tolerance, and reason names the stage that did not ("ce start: ...").
+ * iterations and evaluations count the main fit; output->initial has the
+ * cross-entropy stage. A fit that does not converge is not an error. A
+ * non-finite objective, or an SGD or Adam step that makes one, is
+ * LNL_ERR_NUMERIC and leaves no parameters; invalid loss parameters or
+ * options are LNL_ERR_ARGUMENT. */
 lnl_status lnl_method_fit(const lnl_method_spec *spec, const lnl_fit_input *input,
                           lnl_fit_output *output, lnl_error *err);
 
