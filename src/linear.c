@@ -62,12 +62,36 @@ void lnl_linear_workspace_destroy(lnl_linear_workspace *workspace)
     memset(workspace, 0, sizeof *workspace);
 }
 
+/* How many rows ahead of the copy gather_rows prefetches a row. A
+ * training split lists its rows in random order, which the hardware
+ * prefetcher cannot follow, so without this every row start waits for
+ * memory. On the machine of bench/REPORT.md, 4 rows cut one K = 2
+ * evaluation over 100000 shuffled rows of 100 doubles from 21 to 12 ms,
+ * and 2 or 8 rows did about as well. */
+enum { PREFETCH_ROWS = 4 };
+
+/* Requests the cache lines of one row of d doubles, assuming 64-byte lines.
+ * Does nothing on compilers without __builtin_prefetch. */
+static void prefetch_row(const double *row, size_t d)
+{
+#if defined(__GNUC__)
+    const char *bytes = (const char *)row;
+    for (size_t offset = 0; offset < d * sizeof(double); offset += 64)
+        __builtin_prefetch(bytes + offset);
+#else
+    (void)row;
+    (void)d;
+#endif
+}
+
 /* Copies rows[0..n) of X into out (n x d), standardized when asked. */
 static void gather_rows(const lnl_dataset *data, const size_t *rows, size_t n,
                         const lnl_standardizer *standardizer, double *out)
 {
     size_t d = data->n_features;
     for (size_t i = 0; i < n; i++) {
+        if (i + PREFETCH_ROWS < n)
+            prefetch_row(data->X + rows[i + PREFETCH_ROWS] * d, d);
         const double *x = data->X + rows[i] * d;
         double *o = out + i * d;
         if (standardizer == NULL) {
