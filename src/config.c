@@ -27,6 +27,7 @@
 #include <ini.h>
 
 #include "config_schema.h"
+#include "lnl/loss.h"
 
 enum { QUOTE_MAX = 80 };  /* maximum bytes of a line quoted in a message */
 
@@ -767,6 +768,108 @@ static lnl_status check_noise(config_parser *p, const config_section *section)
     return LNL_OK;
 }
 
+static long key_line(const config_parser *p, const void *spec, const char *key);
+
+/* The loss parameter keys of [method] and the bits of the losses that read them. */
+static const struct {
+    const char *key;
+    unsigned bit;
+} loss_parameter_keys[] = {
+    {"alpha", LNL_LOSS_PARAM_ALPHA}, {"beta", LNL_LOSS_PARAM_BETA},
+    {"A", LNL_LOSS_PARAM_A},         {"q", LNL_LOSS_PARAM_Q},
+    {"truncation", LNL_LOSS_PARAM_TRUNCATION}, {"epsilon", LNL_LOSS_PARAM_EPSILON},
+};
+
+/* The keys that only optimizer = sgd and adam read. */
+static const char *const first_order_keys[] = {"epochs", "batch_size", "lr", "momentum",
+                                               "weight_decay"};
+
+/* Writes the names of the losses that read a parameter, as "a, b or c". */
+static const char *loss_names(unsigned bit, char *out, size_t size)
+{
+    size_t count = 0, total = 0, used = 0;
+    for (size_t i = 0; i < lnl_loss_count(); i++)
+        total += (lnl_loss_at(i)->parameters & bit) != 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < lnl_loss_count() && used < size; i++) {
+        const lnl_loss_info *info = lnl_loss_at(i);
+        if ((info->parameters & bit) == 0)
+            continue;
+        count++;
+        const char *separator = count == 1 ? "" : count == total ? " or " : ", ";
+        int written = snprintf(out + used, size - used, "%s%s", separator, info->name);
+        if (written < 0)
+            break;
+        used += (size_t)written;
+    }
+    return out;
+}
+
+/* Rejects loss parameters that the section's loss does not read and the
+ * keys of other optimizers, then checks the loss parameters against the
+ * domains that depend on the loss (bootstrap's beta <= 1, alpha and beta
+ * not both 0), all at the line of the key. */
+static lnl_status check_method(config_parser *p, const config_section *section)
+{
+    const lnl_method_spec *spec = section->spec;
+    const lnl_loss_info *info = lnl_loss_lookup(spec->loss);
+    if (info == NULL)
+        return fail_validation(p, section->line, "unknown loss \"%s\" in %s", spec->loss,
+                               section->label);
+
+    for (size_t i = 0; i < sizeof loss_parameter_keys / sizeof loss_parameter_keys[0]; i++) {
+        const config_entry *entry = find_entry(p, section, loss_parameter_keys[i].key);
+        if (entry == NULL || (info->parameters & loss_parameter_keys[i].bit) != 0)
+            continue;
+        char readers[256];
+        return fail_validation(p, entry->line,
+                               "key \"%s\" does not apply to loss = %s in %s; it applies only "
+                               "to loss = %s",
+                               entry->key, info->name, section->label,
+                               loss_names(loss_parameter_keys[i].bit, readers, sizeof readers));
+    }
+
+    bool first_order = strcmp(spec->optimizer, "lbfgs") != 0;
+    for (size_t i = 0; !first_order && i < sizeof first_order_keys / sizeof first_order_keys[0];
+         i++) {
+        const config_entry *entry = find_entry(p, section, first_order_keys[i]);
+        if (entry != NULL)
+            return fail_validation(p, entry->line,
+                                   "key \"%s\" does not apply to optimizer = lbfgs in %s; it "
+                                   "applies only to optimizer = sgd or adam",
+                                   entry->key, section->label);
+    }
+    const config_entry *max_iter = find_entry(p, section, "max_iter");
+    if (first_order && spec->init != LNL_INIT_CE && max_iter != NULL)
+        return fail_validation(p, max_iter->line,
+                               "key \"max_iter\" does not apply to optimizer = %s in %s: it "
+                               "counts L-BFGS iterations, which run only with optimizer = "
+                               "lbfgs or init = ce; set epochs instead",
+                               spec->optimizer, section->label);
+
+    lnl_loss_params params;
+    lnl_loss_defaults(info, 2, &params);
+    params.alpha = spec->has_alpha ? spec->alpha : params.alpha;
+    params.beta = spec->has_beta ? spec->beta : params.beta;
+    params.A = spec->has_A ? spec->A : params.A;
+    params.q = spec->has_q ? spec->q : params.q;
+    params.truncation = spec->has_truncation ? spec->truncation : params.truncation;
+    params.epsilon = spec->has_epsilon ? spec->epsilon : params.epsilon;
+
+    const char *parameter = NULL;
+    lnl_error check;
+    lnl_error_clear(&check);
+    if (lnl_loss_check_params(info, &params, &parameter, &check) == LNL_OK)
+        return LNL_OK;
+
+    /* alpha and beta both 0 points at the later of the two keys. */
+    long line = parameter != NULL ? key_line(p, spec, parameter) : 0;
+    if (parameter != NULL && strcmp(parameter, "beta") == 0 && key_line(p, spec, "alpha") > line)
+        line = key_line(p, spec, "alpha");
+    return fail_validation(p, line != 0 ? line : section->line, "%s: %s", section->label,
+                           check.message);
+}
+
 /* The checks of a section that need all of its keys. */
 static lnl_status check_section(config_parser *p, const config_section *section)
 {
@@ -775,8 +878,9 @@ static lnl_status check_section(config_parser *p, const config_section *section)
         return check_data(p, section);
     case LNL_CONFIG_NOISE:
         return check_noise(p, section);
-    case LNL_CONFIG_EXPERIMENT:
     case LNL_CONFIG_METHOD:
+        return check_method(p, section);
+    case LNL_CONFIG_EXPERIMENT:
     case LNL_CONFIG_KIND_COUNT:
         break;
     }

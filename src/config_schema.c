@@ -37,7 +37,8 @@ static const char *const noise_type_choices[] = {"symmetric", "pair", "matrix", 
 static const char *const sampling_choices[] = {"exact", "bernoulli", NULL};
 static const char *const model_choices[] = {"auto", "binary", "softmax", NULL};
 static const char *const label_choices[] = {"noisy", "clean", NULL};
-static const char *const optimizer_choices[] = {"lbfgs", NULL};
+static const char *const optimizer_choices[] = {"lbfgs", "sgd", "adam", NULL};
+static const char *const init_choices[] = {"zero", "ce", NULL};
 
 _Static_assert(LNL_RNG_DEFAULT == 0 && LNL_RNG_NUMPY == 1, "rng_choices order");
 _Static_assert(LNL_SOURCE_MAKE_CLASSIFICATION == 0 && LNL_SOURCE_CSV == 1 &&
@@ -49,6 +50,7 @@ _Static_assert(LNL_SAMPLING_EXACT == 0 && LNL_SAMPLING_BERNOULLI == 1, "sampling
 _Static_assert(LNL_MODEL_AUTO == 0 && LNL_MODEL_BINARY == 1 && LNL_MODEL_SOFTMAX == 2,
                "model_choices order");
 _Static_assert(LNL_LABELS_NOISY == 0 && LNL_LABELS_CLEAN == 1, "label_choices order");
+_Static_assert(LNL_INIT_ZERO == 0 && LNL_INIT_CE == 1, "init_choices order");
 
 static size_t get_rng(const void *field) { return (size_t)*(const lnl_rng_kind *)field; }
 static void set_rng(void *field, size_t index) { *(lnl_rng_kind *)field = (lnl_rng_kind)index; }
@@ -86,12 +88,19 @@ static void set_labels(void *field, size_t index)
     *(lnl_label_source *)field = (lnl_label_source)index;
 }
 
+static size_t get_init(const void *field) { return (size_t)*(const lnl_init_kind *)field; }
+static void set_init(void *field, size_t index)
+{
+    *(lnl_init_kind *)field = (lnl_init_kind)index;
+}
+
 static const lnl_config_choice_field rng_field = {get_rng, set_rng};
 static const lnl_config_choice_field source_field = {get_source, set_source};
 static const lnl_config_choice_field noise_type_field = {get_noise_type, set_noise_type};
 static const lnl_config_choice_field sampling_field = {get_sampling, set_sampling};
 static const lnl_config_choice_field model_field = {get_model, set_model};
 static const lnl_config_choice_field labels_field = {get_labels, set_labels};
+static const lnl_config_choice_field init_field = {get_init, set_init};
 
 /* ---- the schema ----------------------------------------------------- */
 
@@ -229,12 +238,64 @@ static const lnl_config_key config_keys[] = {
      .help = "Train on the noisy labels, or on the clean ones as a noise-free reference."},
     {METHOD(optimizer), .name = "optimizer", .type = LNL_TYPE_CHOICE,
      .size = MEMBER_SIZE(lnl_method_spec, optimizer), .choices = optimizer_choices,
-     .help = "Optimizer of the training objective."},
+     .help = "Optimizer of the training objective: lbfgs, or the mini-batch sgd (heavy-ball "
+             "momentum) and adam, which read epochs, batch_size, lr, momentum and weight_decay."},
     {METHOD(max_iter), .name = "max_iter", .type = LNL_TYPE_INT, .min = 1, .max = COUNT_MAX,
-     .help = "Maximum number of optimizer iterations."},
+     .help = "Maximum number of L-BFGS iterations: of the fit with optimizer = lbfgs, and of "
+             "the cross-entropy start of init = ce."},
     {METHOD(tol), .name = "tol", .type = LNL_TYPE_REAL, .min = 0, .max = HUGE_VAL,
      .bounds = LNL_BOUND_OPEN_MIN,
-     .help = "Stop when the largest gradient entry is at most tol * max(1, its value at the start)."},
+     .help = "Stop when the largest gradient entry is at most tol * max(1, its value at the start); "
+             "sgd and adam test it on the full gradient after each epoch."},
+    {METHOD(init), .name = "init", .type = LNL_TYPE_CHOICE, .choices = init_choices,
+     .choice_field = &init_field,
+     .help = "Start of the fit: zero, or ce, the cross-entropy optimum (an L-BFGS fit with the "
+             "same C, labels and model), for losses that stall when started from zero."},
+    {METHOD(alpha), .name = "alpha", .type = LNL_TYPE_REAL, .min = 0, .max = HUGE_VAL,
+     .has_flag = true, .has_offset = offsetof(lnl_method_spec, has_alpha),
+     .default_text = "`0.1` (sce), `1` (nce_rce)",
+     .help = "sce and nce_rce: weight of the cross-entropy or normalized cross-entropy term; "
+             "alpha and beta must not both be 0."},
+    {METHOD(beta), .name = "beta", .type = LNL_TYPE_REAL, .min = 0, .max = HUGE_VAL,
+     .has_flag = true, .has_offset = offsetof(lnl_method_spec, has_beta),
+     .default_text = "`1` (sce, nce_rce), `0.95` (bootstrap_soft), `0.8` (bootstrap_hard)",
+     .help = "sce and nce_rce: weight of the reverse cross entropy. bootstrap_soft and "
+             "bootstrap_hard: weight of the label in the target, at most 1."},
+    {METHOD(A), .name = "A", .type = LNL_TYPE_REAL, .min = -HUGE_VAL, .max = 0,
+     .bounds = LNL_BOUND_OPEN_MAX, .has_flag = true,
+     .has_offset = offsetof(lnl_method_spec, has_A), .default_text = "`-4`",
+     .help = "rce, sce and nce_rce: the value of log 0 in the reverse cross entropy. Wang et al. "
+             "(ICCV 2019) use -4; their published code clamps the label at 1e-4, which is "
+             "A = ln(1e-4), about -9.2103."},
+    {METHOD(q), .name = "q", .type = LNL_TYPE_REAL, .min = 0, .max = 1,
+     .bounds = LNL_BOUND_OPEN_MIN, .has_flag = true,
+     .has_offset = offsetof(lnl_method_spec, has_q), .default_text = "`0.7`",
+     .help = "gce: the exponent of (1 - p_y^q) / q; q = 1 gives 1 - p_y, half of mae."},
+    {METHOD(truncation), .name = "truncation", .type = LNL_TYPE_REAL, .min = 0, .max = 1,
+     .bounds = LNL_BOUND_OPEN_MAX, .has_flag = true,
+     .has_offset = offsetof(lnl_method_spec, has_truncation), .default_text = "`0` (off)",
+     .help = "gce: the threshold k of the truncated loss, which is the constant (1 - k^q) / q "
+             "where p_y <= k; 0 turns the truncation off."},
+    {METHOD(epsilon), .name = "epsilon", .type = LNL_TYPE_REAL, .min = 0, .max = 1,
+     .bounds = LNL_BOUND_OPEN_MAX, .has_flag = true,
+     .has_offset = offsetof(lnl_method_spec, has_epsilon), .default_text = "`0.1`",
+     .help = "label_smoothing: weight of the uniform distribution in the target."},
+    {METHOD(epochs), .name = "epochs", .type = LNL_TYPE_INT, .min = 1, .max = COUNT_MAX,
+     .help = "sgd and adam: passes over the training rows."},
+    {METHOD(batch_size), .name = "batch_size", .type = LNL_TYPE_COUNT, .min = 1,
+     .max = COUNT_MAX,
+     .help = "sgd and adam: rows per step; the last batch of an epoch may be smaller."},
+    {METHOD(lr), .name = "lr", .type = LNL_TYPE_REAL, .min = 0, .max = HUGE_VAL,
+     .bounds = LNL_BOUND_OPEN_MIN,
+     .help = "sgd and adam: step size. The steps follow the batch's mean loss plus "
+             "||W||^2 / (2 C n_train), so lr does not depend on the number of rows."},
+    {METHOD(momentum), .name = "momentum", .type = LNL_TYPE_REAL, .min = 0, .max = 1,
+     .bounds = LNL_BOUND_OPEN_MAX,
+     .help = "sgd: the heavy-ball factor; adam: beta1 (beta2 is 0.999)."},
+    {METHOD(weight_decay), .name = "weight_decay", .type = LNL_TYPE_REAL, .min = 0,
+     .max = HUGE_VAL,
+     .help = "sgd and adam: adds weight_decay * W to each step's gradient, an L2 penalty on the "
+             "weights (not the intercepts) on top of the one that C sets."},
 };
 
 size_t lnl_config_key_count(void) { return sizeof config_keys / sizeof config_keys[0]; }
@@ -1015,6 +1076,8 @@ lnl_status lnl_config_value_store(const lnl_config_key *key, const char *value, 
         if (!parse_real(value, &real) || !in_range(key, real))
             return invalid_value(key, value, section, NULL, message, message_size);
         *(double *)field = real;
+        if (has != NULL)
+            *has = true;
         return LNL_OK;
 
     case LNL_TYPE_REAL_OR_NONE:
@@ -1112,6 +1175,12 @@ void lnl_config_defaults_method(lnl_method_spec *spec)
     snprintf(spec->optimizer, sizeof spec->optimizer, "lbfgs");
     spec->max_iter = 1000;
     spec->tol = 1e-6;
+    spec->init = LNL_INIT_ZERO;
+    spec->epochs = 100;
+    spec->batch_size = 32;
+    spec->lr = 0.01;
+    spec->momentum = 0.9;
+    spec->weight_decay = 0.0;
 }
 
 /* ---- the key reference ---------------------------------------------- */

@@ -316,6 +316,91 @@ static void config_long_section_and_key_names(void **state)
         strstr(err.message, "\"a_key_name_that_is_much_longer_than_fifty_characters_xyz\""));
 }
 
+static void config_method_loss_and_optimizer_keys(void **state)
+{
+    (void)state;
+    lnl_config *config = parse_ok(MINIMAL_SECTIONS
+                                  "loss = gce\n"
+                                  "q = 0.5\n"
+                                  "truncation = 0.3\n"
+                                  "init = ce\n"
+                                  "optimizer = adam\n"
+                                  "max_iter = 50\n"
+                                  "epochs = 20\n"
+                                  "batch_size = 16\n"
+                                  "lr = 0.005\n"
+                                  "momentum = 0.8\n"
+                                  "weight_decay = 0.001\n"
+                                  "[method s]\n"
+                                  "loss = sce\n"
+                                  "alpha = 6\n"
+                                  "beta = 0.1\n"
+                                  "A = -9.210340371976182\n"
+                                  "[method b]\n"
+                                  "loss = bootstrap_hard\n"
+                                  "beta = 1\n"
+                                  "[method e]\n"
+                                  "loss = label_smoothing\n"
+                                  "epsilon = 0\n");
+    const lnl_method_spec *gce = &config->methods[0];
+    assert_string_equal(gce->loss, "gce");
+    assert_true(gce->has_q && gce->q == 0.5);
+    assert_true(gce->has_truncation && gce->truncation == 0.3);
+    assert_false(gce->has_alpha || gce->has_beta || gce->has_A || gce->has_epsilon);
+    assert_int_equal(gce->init, LNL_INIT_CE);
+    assert_string_equal(gce->optimizer, "adam");
+    assert_int_equal(gce->max_iter, 50);
+    assert_int_equal(gce->epochs, 20);
+    assert_int_equal(gce->batch_size, 16);
+    assert_true(gce->lr == 0.005);
+    assert_true(gce->momentum == 0.8);
+    assert_true(gce->weight_decay == 0.001);
+
+    const lnl_method_spec *sce = &config->methods[1];
+    assert_true(sce->has_alpha && sce->alpha == 6.0);
+    assert_true(sce->has_beta && sce->beta == 0.1);
+    assert_true(sce->has_A && sce->A == log(1e-4));
+    assert_false(sce->has_q);
+
+    const lnl_method_spec *hard = &config->methods[2];
+    assert_true(hard->has_beta && hard->beta == 1.0);
+
+    const lnl_method_spec *smoothing = &config->methods[3];
+    assert_true(smoothing->has_epsilon && smoothing->epsilon == 0.0);
+    lnl_config_destroy(config);
+}
+
+static char *write_reference(size_t *length);
+
+static void config_method_new_keys_default(void **state)
+{
+    (void)state;
+    lnl_config *config = parse_ok(MINIMAL_SECTIONS "loss = nce_rce\n");
+    const lnl_method_spec *method = &config->methods[0];
+    assert_int_equal(method->init, LNL_INIT_ZERO);
+    assert_false(method->has_alpha || method->has_beta || method->has_A || method->has_q ||
+                 method->has_truncation || method->has_epsilon);
+    assert_int_equal(method->epochs, 100);
+    assert_int_equal(method->batch_size, 32);
+    assert_true(method->lr == 0.01);
+    assert_true(method->momentum == 0.9);
+    assert_true(method->weight_decay == 0.0);
+    lnl_config_destroy(config);
+
+    /* The reference has a row for every new key. */
+    size_t length = 0;
+    char *text = write_reference(&length);
+    static const char *const keys[] = {"| `init` |", "| `alpha` |", "| `beta` |", "| `A` |",
+                                       "| `q` |", "| `truncation` |", "| `epsilon` |",
+                                       "| `epochs` |", "| `batch_size` |", "| `lr` |",
+                                       "| `momentum` |", "| `weight_decay` |"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (strstr(text, keys[i]) == NULL)
+            fail_msg("the reference has no row %s", keys[i]);
+    assert_non_null(strstr(text, "| `q` | number | `0.7` | a number in (0, 1] |"));
+    free(text);
+}
+
 /* ---- rates and matrices --------------------------------------------- */
 
 static lnl_config *parse_rates(const char *rates)
@@ -554,6 +639,55 @@ static const broken_case broken_cases[] = {
      2, "there is no section [method strnog]; did you mean \"strong\"?"},
     /* not a boolean */
     {"invalid_boolean", VALID_REST "fit_intercept = maybe\n", 7, "invalid value \"maybe\" for fit_intercept"},
+    /* loss parameters outside their domains, at the line of the key */
+    {"gce_q_zero", VALID_REST "loss = gce\nq = 0\n", 8,
+     "invalid value \"0\" for q in [method m]: expected a number in (0, 1]"},
+    {"gce_q_above_one", VALID_REST "loss = gce\nq = 1.5\n", 8,
+     "invalid value \"1.5\" for q in [method m]: expected a number in (0, 1]"},
+    {"gce_truncation_one", VALID_REST "loss = gce\ntruncation = 1\n", 8,
+     "invalid value \"1\" for truncation in [method m]: expected a number in [0, 1)"},
+    {"bootstrap_beta_above_one", VALID_REST "loss = bootstrap_soft\nbeta = 1.5\n", 8,
+     "[method m]: beta = 1.5 is invalid for the loss bootstrap_soft: it must be in [0, 1]"},
+    {"bootstrap_beta_before_loss", VALID_REST "beta = 1.2\nloss = bootstrap_hard\n", 7,
+     "beta = 1.2 is invalid for the loss bootstrap_hard"},
+    {"sce_beta_negative", VALID_REST "loss = sce\nbeta = -0.5\n", 8,
+     "invalid value \"-0.5\" for beta in [method m]: expected a number >= 0"},
+    {"smoothing_epsilon_one", VALID_REST "loss = label_smoothing\nepsilon = 1\n", 8,
+     "invalid value \"1\" for epsilon in [method m]: expected a number in [0, 1)"},
+    {"sce_alpha_and_beta_zero", VALID_REST "loss = sce\nalpha = 0\nbeta = 0\n", 9,
+     "[method m]: alpha and beta are both 0 for the loss sce"},
+    {"nce_rce_alpha_and_beta_zero", VALID_REST "beta = 0\nloss = nce_rce\nalpha = 0\n", 9,
+     "alpha and beta are both 0 for the loss nce_rce"},
+    {"rce_a_zero", VALID_REST "loss = rce\nA = 0\n", 8,
+     "invalid value \"0\" for A in [method m]: expected a number < 0"},
+    {"alpha_not_finite", VALID_REST "loss = sce\nalpha = inf\n", 8,
+     "invalid value \"inf\" for alpha in [method m]"},
+    /* keys that the loss or the optimizer does not read */
+    {"q_with_sce", VALID_REST "loss = sce\nq = 0.5\n", 8,
+     "key \"q\" does not apply to loss = sce in [method m]; it applies only to loss = gce"},
+    {"alpha_with_ce", VALID_REST "alpha = 1\n", 7,
+     "key \"alpha\" does not apply to loss = ce in [method m]; it applies only to loss = sce "
+     "or nce_rce"},
+    {"lr_with_lbfgs", VALID_REST "lr = 0.1\n", 7,
+     "key \"lr\" does not apply to optimizer = lbfgs in [method m]; it applies only to "
+     "optimizer = sgd or adam"},
+    {"max_iter_with_sgd", VALID_REST "optimizer = sgd\nmax_iter = 5\n", 8,
+     "key \"max_iter\" does not apply to optimizer = sgd in [method m]"},
+    /* optimizer options outside their domains */
+    {"lr_zero", VALID_REST "optimizer = adam\nlr = 0\n", 8,
+     "invalid value \"0\" for lr in [method m]: expected a number > 0"},
+    {"momentum_one", VALID_REST "optimizer = sgd\nmomentum = 1\n", 8,
+     "invalid value \"1\" for momentum in [method m]: expected a number in [0, 1)"},
+    {"batch_size_zero", VALID_REST "optimizer = sgd\nbatch_size = 0\n", 8,
+     "invalid value \"0\" for batch_size in [method m]"},
+    {"epochs_zero", VALID_REST "optimizer = sgd\nepochs = 0\n", 8,
+     "invalid value \"0\" for epochs in [method m]"},
+    {"weight_decay_negative", VALID_REST "optimizer = sgd\nweight_decay = -1e-4\n", 8,
+     "invalid value \"-1e-4\" for weight_decay in [method m]: expected a number >= 0"},
+    {"unknown_optimizer", VALID_REST "optimizer = newton\n", 7,
+     "invalid value \"newton\" for optimizer in [method m]: expected one of lbfgs, sgd, adam"},
+    {"unknown_init", VALID_REST "init = random\n", 7,
+     "invalid value \"random\" for init in [method m]: expected one of zero, ce"},
     /* seeds above its maximum */
     {"seeds_above_max", "[experiment]\nseeds = 10001\n" VALID_REST, 2,
      "invalid value \"10001\" for seeds in [experiment]: expected an integer from 1 to 10000"},
@@ -989,6 +1123,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(config_inline_comment_and_spelling),
         cmocka_unit_test(config_booleans_accept_all_spellings),
         cmocka_unit_test(config_long_section_and_key_names),
+        cmocka_unit_test(config_method_loss_and_optimizer_keys),
+        cmocka_unit_test(config_method_new_keys_default),
         cmocka_unit_test(config_rates_list),
         cmocka_unit_test(config_rates_range_rounds_to_12_decimals),
         cmocka_unit_test(config_rates_range_stop_rules),

@@ -38,7 +38,7 @@
  * A in rce, sce and nce_rce: Wang et al. set A = -4 in the paper, while the
  * code the authors published clamps the one-hot label at 1e-4 before the
  * log, which is A = ln(1e-4) = -9.2103. The default here is the paper's
- * -4; set A = -9.2103403719761836 to match that code.
+ * -4; set A = -9.210340371976182 to match that code.
  */
 #ifndef LNL_LOSS_H
 #define LNL_LOSS_H
