@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "loss_correction.h"
 #include "loss_robust.h"
 
 void lnl_softmax(size_t n, size_t n_classes, const double *Z, double *P)
@@ -149,6 +150,12 @@ static const lnl_loss_info registry[] = {
      lnl_loss_label_smoothing_evaluate, 1, LNL_LOSS_PARAM_EPSILON, {.epsilon = 0.1}},
     {"nce_rce", "normalized cross entropy plus reverse cross entropy, alpha * nce + beta * rce",
      lnl_loss_nce_rce_evaluate, 0, SCE_PARAMS, {.alpha = 1.0, .beta = 1.0, .A = -4.0}},
+    {"forward", "forward correction, -log (T^T p)_y", lnl_loss_forward_evaluate, 0,
+     LNL_LOSS_PARAM_TRANSITION, {0}},
+    {"backward", "backward correction, (T^-1 l)_y with l_k = -log p_k",
+     lnl_loss_backward_evaluate, 1, LNL_LOSS_PARAM_TRANSITION_INVERSE, {0}},
+    {"unbiased", "two-class unbiased estimator, backward correction for K = 2",
+     lnl_loss_unbiased_evaluate, 1, LNL_LOSS_PARAM_TRANSITION, {0}},
 };
 
 const lnl_loss_info *lnl_loss_lookup(const char *name)

@@ -1,10 +1,12 @@
 #include "lnl/method.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lnl/log.h"
+#include "loss_correction.h"
 
 /* The objective of one fit. For SGD and Adam, scale = 1 / (C n_rows) and
  * batch_rows and batch_labels are room for one batch. */
@@ -223,6 +225,8 @@ lnl_status lnl_method_fit(const lnl_method_spec *spec, const lnl_fit_input *inpu
                           lnl_fit_output *output, lnl_error *err)
 {
     memset(output, 0, sizeof *output);
+    output->transition_error_max = NAN;
+    output->transition_error_frobenius = NAN;
     lnl_status status = lnl_method_shape(spec, input->data->n_features, input->n_classes,
                                          &output->shape, err);
     if (status != LNL_OK)
@@ -248,6 +252,19 @@ lnl_status lnl_method_fit(const lnl_method_spec *spec, const lnl_fit_input *inpu
     if (output->theta == NULL)
         return lnl_error_set(err, LNL_ERR_NOMEM, NULL, 0, "out of memory for %zu parameters",
                              n_params);
+
+    /* Corrected losses read T (and T^-1), found or estimated before the fit. */
+    lnl_correction correction = {0};
+    if (loss.info->parameters & (LNL_LOSS_PARAM_TRANSITION | LNL_LOSS_PARAM_TRANSITION_INVERSE)) {
+        status = lnl_correction_prepare(spec, loss.info, input, &output->shape, &correction, err);
+        if (status != LNL_OK)
+            goto fail;
+        output->transition = correction.T;
+        output->transition_error_max = correction.error_max;
+        output->transition_error_frobenius = correction.error_frobenius;
+        loss.params.T = correction.T;
+        loss.params.T_inverse = correction.T_inverse;
+    }
 
     lnl_linear_problem problem = {
         .shape = output->shape,
@@ -288,10 +305,13 @@ lnl_status lnl_method_fit(const lnl_method_spec *spec, const lnl_fit_input *inpu
 
 cleanup:
     lnl_linear_workspace_destroy(&workspace);
-    if (status == LNL_OK)
+    if (status == LNL_OK) {
+        free(correction.T_inverse);
         return LNL_OK;
+    }
 
 fail:
+    free(correction.T_inverse);
     lnl_fit_output_destroy(output);
     return status;
 }
@@ -302,4 +322,6 @@ void lnl_fit_output_destroy(lnl_fit_output *output)
         return;
     free(output->theta);
     output->theta = NULL;
+    free(output->transition);
+    output->transition = NULL;
 }

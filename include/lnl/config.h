@@ -91,6 +91,15 @@ typedef enum lnl_init_kind {
     LNL_INIT_CE     /* start from the cross-entropy fit (L-BFGS, same C, labels and model) */
 } lnl_init_kind;
 
+/* Where a corrected loss (forward, backward, unbiased) gets its T. */
+typedef enum lnl_transition_source {
+    LNL_TRANSITION_NONE,       /* the loss reads no T */
+    LNL_TRANSITION_KNOWN,      /* the T of the run's noise model */
+    LNL_TRANSITION_ANCHOR,     /* estimated from anchor points (include/lnl/estimate.h) */
+    LNL_TRANSITION_CONFIDENT,  /* estimated by confident learning */
+    LNL_TRANSITION_FILE        /* read from transition_path */
+} lnl_transition_source;
+
 typedef struct lnl_method_spec {
     char name[LNL_NAME_MAX];
     long line;
@@ -117,6 +126,12 @@ typedef struct lnl_method_spec {
     double momentum;          /* heavy-ball factor, or Adam's beta1; default 0.9 */
     double weight_decay;      /* default 0 */
 
+    /* Loss correction (losses forward, backward and unbiased). */
+    lnl_transition_source transition;   /* default none */
+    char transition_path[LNL_PATH_MAX]; /* transition = FILE: the matrix file */
+    double anchor_percentile; /* anchor: percentile of p(noisy = i | x) that picks row i; 97 */
+    double holdout;           /* anchor: fraction of training rows held out to choose C; 0.2 */
+    int folds;                /* confident: cross-validation folds; default 5 */
 } lnl_method_spec;
 
 typedef struct lnl_config {

@@ -27,6 +27,12 @@
  *                    (both Reed et al., arXiv:1412.6596, ICLR 2015 workshop)
  *   label_smoothing  -sum_k t_k log p_k, t = (1 - epsilon) e_y + epsilon / K
  *   nce_rce          alpha * log p_y / sum_k log p_k + beta * rce (Ma et al., ICML 2020)
+ *   forward          -log (T^T p)_y (Patrini et al., CVPR 2017)
+ *   backward         (T^-1 l)_y with l_k = -log p_k (Patrini et al., CVPR 2017)
+ *   unbiased         backward for K = 2 in the form of Natarajan et al., NeurIPS 2013
+ * The last three read the transition matrix T[i][j] = P(noisy = j | clean =
+ * i) (and backward its inverse); src/loss_correction.h defines them and
+ * lnl_method_fit finds T for them.
  *
  * bootstrap_soft differentiates its target: t depends on p, and the
  * gradient includes dt/dz: the loss is beta * ce + (1 - beta) * H(p) with H
@@ -68,7 +74,9 @@ enum {
     LNL_LOSS_PARAM_A = 1u << 2,
     LNL_LOSS_PARAM_Q = 1u << 3,
     LNL_LOSS_PARAM_TRUNCATION = 1u << 4,
-    LNL_LOSS_PARAM_EPSILON = 1u << 5
+    LNL_LOSS_PARAM_EPSILON = 1u << 5,
+    LNL_LOSS_PARAM_TRANSITION = 1u << 6,         /* T */
+    LNL_LOSS_PARAM_TRANSITION_INVERSE = 1u << 7  /* T_inverse */
 };
 
 typedef struct lnl_loss lnl_loss;

@@ -36,6 +36,13 @@ typedef struct lnl_fit_output {
     lnl_optim_result optim;      /* the fit as a whole; see lnl_method_fit */
     bool has_initial;            /* init = ce ran */
     lnl_optim_result initial;    /* init = ce: the cross-entropy fit the main fit starts from */
+    /* Losses that read T (forward, backward, unbiased): the K x K matrix
+     * used, and its errors against input->true_transition (max absolute
+     * entry and Frobenius norm). transition is NULL and the errors NaN
+     * when the loss reads no T; the errors are NaN without a true T. */
+    double *transition;
+    double transition_error_max;
+    double transition_error_frobenius;
 } lnl_fit_output;
 
 /* Fits the model that spec describes: the loss spec->loss with its
