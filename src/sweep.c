@@ -1,16 +1,24 @@
+/* flock(2) is a BSD call that glibc declares under _DEFAULT_SOURCE. */
+#define _DEFAULT_SOURCE
+
 #include "lnl/sweep.h"
 
 #include <cblas.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "config_schema.h"
 #include "lnl/generate.h"
 #include "lnl/linear.h"
 #include "lnl/log.h"
@@ -69,6 +77,22 @@ void lnl_stream_seed(lnl_rng *rng, const lnl_config *config, const lnl_data_spec
     lnl_rng_seed(rng, kind, lnl_seed_derive(config->base_seed, purpose, data->name, key, index, 0));
 }
 
+/* Turns a reader's I/O error (a missing file, a directory, a failed read)
+ * into a config error at the data section, because the fix is the path. */
+static lnl_status unreadable_data_error(const lnl_config *config, const lnl_data_spec *spec,
+                                        lnl_error *err)
+{
+    if (err == NULL)
+        return LNL_ERR_CONFIG;
+    char reason[LNL_ERROR_MESSAGE_MAX + 32];
+    if (err->line > 0)
+        snprintf(reason, sizeof reason, "%s (line %ld)", err->message, err->line);
+    else
+        snprintf(reason, sizeof reason, "%s", err->message);
+    return lnl_error_set(err, LNL_ERR_CONFIG, config->path, spec->line,
+                         "[data %s] path \"%s\": %s", spec->name, spec->path, reason);
+}
+
 lnl_status lnl_data_load(const lnl_config *config, const lnl_data_spec *spec,
                          lnl_dataset **out, lnl_error *err)
 {
@@ -89,10 +113,13 @@ lnl_status lnl_data_load(const lnl_config *config, const lnl_data_spec *spec,
     }
     case LNL_SOURCE_CSV: {
         lnl_csv_options options = {spec->label[0] != '\0' ? spec->label : NULL};
-        return lnl_csv_read(spec->path, &options, out, err);
+        lnl_status status = lnl_csv_read(spec->path, &options, out, err);
+        return status == LNL_ERR_IO ? unreadable_data_error(config, spec, err) : status;
     }
-    case LNL_SOURCE_LIBSVM:
-        return lnl_libsvm_read(spec->path, spec->n_features, out, err);
+    case LNL_SOURCE_LIBSVM: {
+        lnl_status status = lnl_libsvm_read(spec->path, spec->n_features, out, err);
+        return status == LNL_ERR_IO ? unreadable_data_error(config, spec, err) : status;
+    }
     }
     return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0, "unknown data source");
 }
@@ -197,6 +224,31 @@ static double seconds_since(const struct timespec *start)
     return (double)(now.tv_sec - start->tv_sec) + 1e-9 * (double)(now.tv_nsec - start->tv_nsec);
 }
 
+/* Keeps NaN and Inf out of runs.csv and the tables: a run with a
+ * non-finite measurement is recorded as failed, with 0 in its place. */
+static void reject_non_finite(lnl_run_result *result)
+{
+    struct {
+        const char *name;
+        double *value;
+    } measured[] = {
+        {"realized_rate", &result->realized_rate},
+        {"test_accuracy", &result->test_accuracy},
+        {"train_accuracy", &result->train_accuracy},
+        {"train_clean_accuracy", &result->train_clean_accuracy},
+        {"objective", &result->objective},
+    };
+    for (size_t i = 0; i < sizeof measured / sizeof measured[0]; i++) {
+        if (isfinite(*measured[i].value))
+            continue;
+        if (result->ok)
+            snprintf(result->message, sizeof result->message, "%s is %g, not a finite number",
+                     measured[i].name, *measured[i].value);
+        result->ok = false;
+        *measured[i].value = 0.0;
+    }
+}
+
 /* Fits the method and measures accuracies; failures go into the result. */
 static void run_cell(const lnl_config *config, lnl_dataset *const *datasets, const cell *c,
                      lnl_run_result *result)
@@ -278,6 +330,7 @@ static void run_cell(const lnl_config *config, lnl_dataset *const *datasets, con
         result->ok = true;
     else
         snprintf(result->message, sizeof result->message, "%s", err.message);
+    reject_non_finite(result);
 
     free(test_labels);
     noisy_split_destroy(&labels);
@@ -333,77 +386,500 @@ static void write_run_row(FILE *file, const lnl_config *config, const cell *c,
     fputc('\n', file);
 }
 
-/* ---- The pool ------------------------------------------------------------ */
-
-typedef struct sweep_state {
-    const lnl_config *config;
-    lnl_dataset **datasets;
-    cell *cells;
-    lnl_run_result *results;
-    bool *finished;
-    size_t n_cells;
-    size_t next_cell;      /* next cell to hand to a worker */
-    size_t next_to_write;  /* rows are written in plan order */
-    size_t n_done;
-    FILE *runs;
-    bool write_failed;
-    const lnl_sweep_options *options;
-    pthread_mutex_t lock;
-} sweep_state;
-
-static void record_result(sweep_state *state, size_t index)
+/* Formats one row of runs.csv, with its line break, into a new string.
+ * Returns NULL when memory runs out. */
+static char *format_run_row(const lnl_config *config, const cell *c, const lnl_run_result *r)
 {
-    pthread_mutex_lock(&state->lock);
-    state->finished[index] = true;
-    state->n_done++;
-
-    while (state->next_to_write < state->n_cells && state->finished[state->next_to_write]) {
-        size_t w = state->next_to_write++;
-        write_run_row(state->runs, state->config, &state->cells[w], &state->results[w]);
-        free(state->results[w].confusion);
-        state->results[w].confusion = NULL;
+    char *text = NULL;
+    size_t size = 0;
+    FILE *stream = open_memstream(&text, &size);
+    if (stream == NULL)
+        return NULL;
+    write_run_row(stream, config, c, r);
+    bool failed = ferror(stream) != 0;
+    if (fclose(stream) != 0 || failed) {
+        free(text);
+        return NULL;
     }
-    if (fflush(state->runs) != 0)
-        state->write_failed = true;
-
-    if (state->options->progress != NULL)
-        state->options->progress(state->options->progress_context, state->n_done,
-                                 state->n_cells, &state->results[index]);
-    pthread_mutex_unlock(&state->lock);
+    return text;
 }
 
-static void *worker_main(void *argument)
+/* Rates are written with %.15g (see write_run_row), so a recorded row
+ * matches a cell when the texts are equal. out needs 32 bytes. */
+static void format_rate(double rate, char *out, size_t size)
 {
-    sweep_state *state = argument;
+    snprintf(out, size, "%.15g", rate);
+}
+
+/* Splits one CSV record in place into fields, removing the quotes that
+ * write_csv_field adds. Stores at most max_fields pointers and returns the
+ * number of fields found, which may be larger. line has no line break. */
+static size_t split_fields(char *line, char **fields, size_t max_fields)
+{
+    size_t n = 0;
+    char *read = line, *write = line;
     for (;;) {
-        pthread_mutex_lock(&state->lock);
-        size_t index = state->next_cell < state->n_cells ? state->next_cell++ : state->n_cells;
-        pthread_mutex_unlock(&state->lock);
-        if (index == state->n_cells)
-            return NULL;
-
-        state->results[index].cell = index;
-        run_cell(state->config, state->datasets, &state->cells[index], &state->results[index]);
-        record_result(state, index);
+        if (n < max_fields)
+            fields[n] = write;
+        n++;
+        bool quoted = *read == '"';
+        if (quoted)
+            read++;
+        for (;;) {
+            if (*read == '\0') {
+                *write = '\0';
+                return n;
+            }
+            if (quoted && read[0] == '"' && read[1] == '"') {
+                *write++ = '"';
+                read += 2;
+            } else if (quoted && *read == '"') {
+                quoted = false;
+                read++;
+            } else if (!quoted && *read == ',') {
+                *write++ = '\0';
+                read++;
+                break;
+            } else {
+                *write++ = *read++;
+            }
+        }
     }
 }
 
-static cell *plan_cells(const lnl_config *config, size_t *n_cells)
+/* Positions of the columns that resuming reads, found by name in
+ * runs_header so that added columns do not move them. */
+typedef struct run_columns {
+    size_t count;
+    size_t dataset, noise, rate, method, seed, status, converged;
+} run_columns;
+
+static bool find_run_columns(run_columns *columns)
 {
-    *n_cells = lnl_sweep_count(config);
-    cell *cells = malloc((*n_cells + 1) * sizeof(cell));
-    if (cells == NULL)
+    char header[sizeof runs_header];
+    snprintf(header, sizeof header, "%s", runs_header);
+    header[strcspn(header, "\n")] = '\0';
+    char *fields[256];
+    columns->count = split_fields(header, fields, 256);
+    if (columns->count > 256)
+        return false;
+
+    struct {
+        const char *name;
+        size_t *position;
+    } wanted[] = {
+        {"dataset", &columns->dataset}, {"noise", &columns->noise},
+        {"rate", &columns->rate},       {"method", &columns->method},
+        {"seed", &columns->seed},       {"status", &columns->status},
+        {"converged", &columns->converged},
+    };
+    for (size_t w = 0; w < sizeof wanted / sizeof wanted[0]; w++) {
+        size_t j = 0;
+        while (j < columns->count && strcmp(fields[j], wanted[w].name) != 0)
+            j++;
+        if (j == columns->count)
+            return false;
+        *wanted[w].position = j;
+    }
+    return true;
+}
+
+/* ---- Recorded settings: DIR/.lnl-state ---------------------------------- */
+
+/* The state file lists, for [experiment] and every [data], [noise] and
+ * [method] section, each schema key that applies to the section as
+ * "key = value", with every default filled in, plus "fingerprint" for each
+ * data set. Config values are single lines, so no value contains a line
+ * break and the file needs no escaping.
+ *
+ * A run depends on the [experiment] keys below, on everything in its own
+ * data, noise and method sections except the noise rates, and on nothing
+ * else. seeds and rates only decide which cells exist, so changing them
+ * keeps the recorded runs of the cells that remain. name, output and
+ * baseline change no run and are not recorded. */
+
+static const char state_format_line[] = "format = 1";
+
+/* [experiment] keys that are recorded. */
+static bool experiment_key_recorded(const char *name)
+{
+    return strcmp(name, "seeds") == 0 || strcmp(name, "base_seed") == 0 ||
+           strcmp(name, "rng") == 0;
+}
+
+/* Keys whose change keeps the recorded runs of the remaining cells. */
+static bool key_selects_cells(const char *section, const char *key)
+{
+    return (strcmp(section, "experiment") == 0 && strcmp(key, "seeds") == 0) ||
+           (strncmp(section, "noise ", 6) == 0 && strcmp(key, "rates") == 0);
+}
+
+/* Writes value with the fewest significant digits (at most 17) that read
+ * back as the same double, so "0.2" rather than "0.20000000000000001". */
+static void write_double(FILE *out, double value)
+{
+    char text[32];
+    for (int digits = 1; digits <= 17; digits++) {
+        snprintf(text, sizeof text, "%.*g", digits, value);
+        if (strtod(text, NULL) == value)
+            break;
+    }
+    fputs(text, out);
+}
+
+/* Writes a list of doubles, or "none" for an empty one. */
+static void write_doubles(FILE *out, const double *values, size_t count, const char *separator)
+{
+    if (count == 0)
+        fputs("none", out);
+    for (size_t i = 0; i < count; i++) {
+        if (i > 0)
+            fputs(separator, out);
+        write_double(out, values[i]);
+    }
+}
+
+/* Writes the value of one schema key from the struct of its section. */
+static void write_key_value(FILE *out, const lnl_config_key *key, const void *spec)
+{
+    const char *field = (const char *)spec + key->offset;
+    if (key->has_flag && !*(const bool *)((const char *)spec + key->has_offset)) {
+        fputs("none", out);
+        return;
+    }
+
+    /* There is no default case, so the compiler warns about a new schema
+     * type until this switch records it. */
+    switch (key->type) {
+    case LNL_TYPE_NAME:
+    case LNL_TYPE_TEXT:
+    case LNL_TYPE_PATH:
+    case LNL_TYPE_LOSS:
+        fputs(field, out);
+        return;
+    case LNL_TYPE_CHOICE:
+        if (key->choice_field != NULL)
+            fputs(key->choices[key->choice_field->get(field)], out);
+        else
+            fputs(field, out);
+        return;
+    case LNL_TYPE_INT:
+        fprintf(out, "%d", *(const int *)field);
+        return;
+    case LNL_TYPE_COUNT:
+        fprintf(out, "%zu", *(const size_t *)field);
+        return;
+    case LNL_TYPE_SEED:
+        fprintf(out, "%" PRIu64, *(const uint64_t *)field);
+        return;
+    case LNL_TYPE_REAL:
+    case LNL_TYPE_REAL_OR_NONE:
+    case LNL_TYPE_TEST_SIZE:
+        write_double(out, *(const double *)field);
+        return;
+    case LNL_TYPE_BOOL:
+        fputs(*(const bool *)field ? "true" : "false", out);
+        return;
+    case LNL_TYPE_WEIGHTS: {
+        const lnl_data_spec *data = spec;
+        write_doubles(out, data->generator.weights, data->generator.n_weights, ", ");
+        return;
+    }
+    case LNL_TYPE_RATES: {
+        const lnl_noise_spec *noise = spec;
+        write_doubles(out, noise->rates, noise->n_rates, ", ");
+        return;
+    }
+    case LNL_TYPE_MATRIX: {
+        const lnl_noise_spec *noise = spec;
+        if (noise->matrix == NULL) {
+            fputs("none", out);
+            return;
+        }
+        size_t k = noise->matrix_order;
+        for (size_t i = 0; i < k; i++) {
+            if (i > 0)
+                fputs("; ", out);
+            write_doubles(out, noise->matrix + i * k, k, " ");
+        }
+        return;
+    }
+    }
+}
+
+/* Writes every recorded key of one section, in schema order. */
+static void write_section_keys(FILE *out, lnl_config_kind kind, const void *spec,
+                               unsigned source_bit)
+{
+    for (size_t i = 0; i < lnl_config_key_count(); i++) {
+        const lnl_config_key *key = lnl_config_key_at(i);
+        if (key->kind != kind)
+            continue;
+        if (kind == LNL_CONFIG_EXPERIMENT && !experiment_key_recorded(key->name))
+            continue;
+        if (kind == LNL_CONFIG_DATA && (key->sources & source_bit) == 0)
+            continue;
+        fprintf(out, "%s = ", key->name);
+        write_key_value(out, key, spec);
+        fputc('\n', out);
+    }
+}
+
+/* FNV-1a, 64 bits (Fowler, Noll and Vo), continued from hash over bytes. */
+static uint64_t fnv1a(uint64_t hash, const void *bytes, size_t size)
+{
+    const unsigned char *p = bytes;
+    for (size_t i = 0; i < size; i++) {
+        hash ^= p[i];
+        hash *= 0x100000001b3ULL;
+    }
+    return hash;
+}
+
+/* A hash of everything a run reads from a data set: shape, values, labels
+ * and names. It notices a data file that changed since the recorded runs. */
+static uint64_t dataset_fingerprint(const lnl_dataset *data)
+{
+    uint64_t hash = 0xcbf29ce484222325ULL;
+    size_t shape[3] = {data->n_rows, data->n_features, data->n_classes};
+    hash = fnv1a(hash, shape, sizeof shape);
+    hash = fnv1a(hash, data->X, data->n_rows * data->n_features * sizeof *data->X);
+    hash = fnv1a(hash, data->y, data->n_rows * sizeof *data->y);
+    for (size_t k = 0; k < data->n_classes; k++)
+        hash = fnv1a(hash, data->class_names[k], strlen(data->class_names[k]) + 1);
+    for (size_t j = 0; j < data->n_features; j++)
+        hash = fnv1a(hash, data->feature_names[j], strlen(data->feature_names[j]) + 1);
+    return hash;
+}
+
+/* Writes the state file's text for config and its loaded data sets into a
+ * new string. Returns NULL when memory runs out. */
+static char *format_state(const lnl_config *config, lnl_dataset *const *datasets)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    if (out == NULL)
         return NULL;
 
-    size_t i = 0;
-    for (size_t d = 0; d < config->n_data; d++)
-        for (size_t n = 0; n < config->n_noise; n++)
-            for (size_t r = 0; r < config->noise[n].n_rates; r++)
-                for (size_t m = 0; m < config->n_methods; m++)
-                    for (int s = 0; s < config->seeds; s++)
-                        cells[i++] = (cell){d, n, r, m, s};
-    return cells;
+    fprintf(out, "# The settings of the runs in runs.csv, written by lnl run. A later\n"
+                 "# lnl run into this folder compares them with its config and resumes\n"
+                 "# only when they match.\n%s\n", state_format_line);
+    fputs("[experiment]\n", out);
+    write_section_keys(out, LNL_CONFIG_EXPERIMENT, config, 0);
+    for (size_t d = 0; d < config->n_data; d++) {
+        const lnl_data_spec *data = &config->data[d];
+        fprintf(out, "[data %s]\n", data->name);
+        write_section_keys(out, LNL_CONFIG_DATA, data, 1u << data->source);
+        fprintf(out, "fingerprint = %016" PRIx64 "\n", dataset_fingerprint(datasets[d]));
+    }
+    for (size_t n = 0; n < config->n_noise; n++) {
+        fprintf(out, "[noise %s]\n", config->noise[n].name);
+        write_section_keys(out, LNL_CONFIG_NOISE, &config->noise[n], 0);
+    }
+    for (size_t m = 0; m < config->n_methods; m++) {
+        fprintf(out, "[method %s]\n", config->methods[m].name);
+        write_section_keys(out, LNL_CONFIG_METHOD, &config->methods[m], 0);
+    }
+
+    bool failed = ferror(out) != 0;
+    if (fclose(out) != 0 || failed) {
+        free(text);
+        return NULL;
+    }
+    return text;
 }
+
+/* One "key = value" of a state file, with its section's label. */
+typedef struct setting {
+    const char *section;  /* "experiment", "data NAME", "noise NAME" or "method NAME" */
+    const char *key;
+    const char *value;
+} setting;
+
+typedef struct settings {
+    char *text;           /* the parsed copy of the file; the pointers point into it */
+    setting *items;
+    size_t count;
+    bool valid;           /* false when a line is neither a header nor "key = value" */
+} settings;
+
+static void settings_free(settings *s)
+{
+    free(s->text);
+    free(s->items);
+    memset(s, 0, sizeof *s);
+}
+
+/* Parses the text of a state file into s. Returns false when memory runs
+ * out; a malformed text gives s->valid = false. */
+static bool settings_parse(const char *text, settings *s)
+{
+    memset(s, 0, sizeof *s);
+    s->valid = true;
+    size_t length = strlen(text);
+    s->text = malloc(length + 1);
+    s->items = malloc((length / 4 + 1) * sizeof *s->items);  /* a setting needs >= 4 bytes */
+    if (s->text == NULL || s->items == NULL) {
+        settings_free(s);
+        return false;
+    }
+    memcpy(s->text, text, length + 1);
+
+    const char *section = NULL;
+    bool has_format = false;
+    char *next = NULL;
+    for (char *line = s->text; line != NULL; line = next) {
+        char *end = strchr(line, '\n');
+        next = end != NULL ? end + 1 : NULL;
+        if (end != NULL)
+            *end = '\0';
+        if (line[0] == '\0' || line[0] == '#')
+            continue;
+        if (!has_format) {
+            has_format = strcmp(line, state_format_line) == 0;
+            s->valid = has_format;
+            if (!s->valid)
+                return true;
+            continue;
+        }
+        size_t line_length = strlen(line);
+        if (line[0] == '[' && line[line_length - 1] == ']') {
+            line[line_length - 1] = '\0';
+            section = line + 1;
+            continue;
+        }
+        char *equals = strstr(line, " = ");
+        if (section == NULL || equals == NULL) {
+            s->valid = false;
+            return true;
+        }
+        *equals = '\0';
+        s->items[s->count++] = (setting){section, line, equals + 3};
+    }
+    s->valid = has_format;
+    return true;
+}
+
+static const setting *settings_find(const settings *s, const char *section, const char *key)
+{
+    for (size_t i = 0; i < s->count; i++) {
+        const setting *item = &s->items[i];
+        if (strcmp(item->section, section) == 0 && (key == NULL || strcmp(item->key, key) == 0))
+            return item;
+    }
+    return NULL;
+}
+
+/* The differences between the config's settings and the recorded ones, as
+ * one sentence of at most LNL_ERROR_MESSAGE_MAX bytes. */
+typedef struct settings_diff {
+    char text[LNL_ERROR_MESSAGE_MAX];
+    size_t count;      /* differences found */
+    size_t listed;     /* differences written into text */
+    char first_section[LNL_NAME_MAX + 16];  /* the section of the first one */
+} settings_diff;
+
+static void diff_add(settings_diff *diff, const char *section, const char *format, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static void diff_add(settings_diff *diff, const char *section, const char *format, ...)
+{
+    if (diff->count++ == 0)
+        snprintf(diff->first_section, sizeof diff->first_section, "%s", section);
+
+    /* Keep room for the closing "... and N more" of the caller. */
+    char item[512];
+    va_list args;
+    va_start(args, format);
+    vsnprintf(item, sizeof item, format, args);
+    va_end(args);
+    size_t used = strlen(diff->text);
+    if (used + strlen(item) + 3 > sizeof diff->text - 96)
+        return;
+    snprintf(diff->text + used, sizeof diff->text - used, "%s%s", diff->listed > 0 ? "; " : "",
+             item);
+    diff->listed++;
+}
+
+/* Returns "..." when a message shows only the first VALUE_SHOWN bytes of text. */
+enum { VALUE_SHOWN = 40 };
+
+static const char *ellipsis(const char *text)
+{
+    return strlen(text) > VALUE_SHOWN ? "..." : "";
+}
+
+static bool first_of_section(const settings *s, size_t i)
+{
+    return i == 0 || strcmp(s->items[i - 1].section, s->items[i].section) != 0;
+}
+
+/* Lists every difference between the current and the recorded settings. */
+static void settings_describe_differences(const settings *current, const settings *recorded,
+                                          settings_diff *diff)
+{
+    for (size_t i = 0; i < current->count; i++) {
+        const setting *now = &current->items[i];
+        if (settings_find(recorded, now->section, NULL) == NULL) {
+            if (first_of_section(current, i))
+                diff_add(diff, now->section, "[%s] is not in the recorded runs", now->section);
+            continue;
+        }
+        const setting *then = settings_find(recorded, now->section, now->key);
+        if (then == NULL)
+            diff_add(diff, now->section, "[%s] %s is %.*s%s, not recorded", now->section,
+                     now->key, VALUE_SHOWN, now->value, ellipsis(now->value));
+        else if (strcmp(now->value, then->value) == 0)
+            continue;
+        else if (strcmp(now->key, "fingerprint") == 0)
+            diff_add(diff, now->section, "[%s] the data differ from those of the recorded runs",
+                     now->section);
+        else
+            diff_add(diff, now->section, "[%s] %s is %.*s%s, recorded %.*s%s", now->section,
+                     now->key, VALUE_SHOWN, now->value, ellipsis(now->value), VALUE_SHOWN,
+                     then->value, ellipsis(then->value));
+    }
+    for (size_t i = 0; i < recorded->count; i++) {
+        const setting *then = &recorded->items[i];
+        if (settings_find(current, then->section, NULL) == NULL) {
+            if (first_of_section(recorded, i))
+                diff_add(diff, then->section, "[%s] was removed", then->section);
+        } else if (settings_find(current, then->section, then->key) == NULL) {
+            diff_add(diff, then->section, "[%s] %s is not set, recorded %.*s%s", then->section,
+                     then->key, VALUE_SHOWN, then->value, ellipsis(then->value));
+        }
+    }
+}
+
+/* True when the recorded runs of section can be reused: the section is
+ * recorded and every key except those that select cells is equal. */
+static bool section_unchanged(const settings *current, const settings *recorded,
+                              const char *section)
+{
+    if (settings_find(recorded, section, NULL) == NULL)
+        return false;
+    for (size_t i = 0; i < current->count; i++) {
+        const setting *now = &current->items[i];
+        if (strcmp(now->section, section) != 0 || key_selects_cells(section, now->key))
+            continue;
+        const setting *then = settings_find(recorded, section, now->key);
+        if (then == NULL || strcmp(now->value, then->value) != 0)
+            return false;
+    }
+    for (size_t i = 0; i < recorded->count; i++) {
+        const setting *then = &recorded->items[i];
+        if (strcmp(then->section, section) == 0 &&
+            settings_find(current, section, then->key) == NULL)
+            return false;
+    }
+    return true;
+}
+
+/* ---- Files ------------------------------------------------------------------ */
 
 /* Creates dir and its parents, like mkdir -p. */
 static lnl_status make_directories(const char *dir, lnl_error *err)
@@ -428,19 +904,462 @@ static lnl_status make_directories(const char *dir, lnl_error *err)
     return LNL_OK;
 }
 
+/* Takes an exclusive flock on the folder itself, so no file is created.
+ * The lock ends when *fd is closed, or when the process ends. */
+static lnl_status lock_folder(const char *dir, int *fd, lnl_error *err)
+{
+    *fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (*fd < 0)
+        return lnl_error_set(err, LNL_ERR_IO, dir, 0, "cannot open the output folder: %s",
+                             strerror(errno));
+    if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
+        return LNL_OK;
+
+    int saved_errno = errno;
+    close(*fd);
+    *fd = -1;
+    if (saved_errno == EWOULDBLOCK)
+        return lnl_error_set(err, LNL_ERR_IO, dir, 0,
+                             "another lnl process is writing to this output folder; wait for "
+                             "it to finish or choose another folder");
+    return lnl_error_set(err, LNL_ERR_IO, dir, 0, "cannot lock the output folder: %s",
+                         strerror(saved_errno));
+}
+
+/* Writes the parts, in order, to "<path>.tmp", flushes them to the disk
+ * and renames the file to path. On failure the temporary file is removed
+ * and path is left as it was. NULL parts are skipped. */
+static lnl_status write_file_atomically(const char *path, char *const *parts, size_t n_parts,
+                                        lnl_error *err)
+{
+    char temp_path[LNL_PATH_MAX + 64];
+    snprintf(temp_path, sizeof temp_path, "%s.tmp", path);
+    FILE *file = fopen(temp_path, "w");
+    if (file == NULL)
+        return lnl_error_set(err, LNL_ERR_IO, temp_path, 0, "cannot write: %s", strerror(errno));
+
+    for (size_t i = 0; i < n_parts; i++)
+        if (parts[i] != NULL)
+            fputs(parts[i], file);
+    bool failed = fflush(file) != 0 || ferror(file) != 0 || fsync(fileno(file)) != 0;
+    int saved_errno = errno;
+    failed |= fclose(file) != 0;
+    if (failed) {
+        remove(temp_path);
+        return lnl_error_set(err, LNL_ERR_IO, temp_path, 0, "writing failed: %s",
+                             strerror(saved_errno != 0 ? saved_errno : errno));
+    }
+    if (rename(temp_path, path) != 0) {
+        saved_errno = errno;
+        remove(temp_path);
+        return lnl_error_set(err, LNL_ERR_IO, path, 0, "cannot rename %s into place: %s",
+                             temp_path, strerror(saved_errno));
+    }
+    return LNL_OK;
+}
+
+/* Reads a whole file into a new string. A missing file gives *text = NULL
+ * and LNL_OK. */
+static lnl_status read_text_file(const char *path, char **text, lnl_error *err)
+{
+    *text = NULL;
+    FILE *file = fopen(path, "rb");
+    if (file == NULL) {
+        if (errno == ENOENT)
+            return LNL_OK;
+        return lnl_error_set(err, LNL_ERR_IO, path, 0, "cannot open: %s", strerror(errno));
+    }
+    char *buffer = NULL;
+    size_t size = 0, length = 0, n;
+    char chunk[8192];
+    lnl_status status = LNL_OK;
+    while ((n = fread(chunk, 1, sizeof chunk, file)) > 0) {
+        if (length + n + 1 > size) {
+            size_t grown = 2 * (length + n + 1);
+            char *bigger = realloc(buffer, grown);
+            if (bigger == NULL) {
+                status = lnl_error_set(err, LNL_ERR_NOMEM, path, 0, "out of memory");
+                break;
+            }
+            buffer = bigger;
+            size = grown;
+        }
+        memcpy(buffer + length, chunk, n);
+        length += n;
+    }
+    if (status == LNL_OK && ferror(file))
+        status = lnl_error_set(err, LNL_ERR_IO, path, 0, "reading failed");
+    fclose(file);
+    if (status != LNL_OK) {
+        free(buffer);
+        return status;
+    }
+    if (buffer == NULL)
+        buffer = calloc(1, 1);
+    else
+        buffer[length] = '\0';
+    if (buffer == NULL)
+        return lnl_error_set(err, LNL_ERR_NOMEM, path, 0, "out of memory");
+    if (strlen(buffer) != length) {
+        free(buffer);
+        return lnl_error_set(err, LNL_ERR_DATA, path, 0, "the file contains a NUL byte");
+    }
+    *text = buffer;
+    return LNL_OK;
+}
+
+/* ---- The sweep's state ------------------------------------------------------ */
+
+enum { ROW_FAILED = 1, ROW_NOT_CONVERGED = 2 };
+
+typedef struct sweep_state {
+    const lnl_config *config;
+    const lnl_sweep_options *options;
+    lnl_dataset **datasets;
+    cell *cells;
+    size_t n_cells;
+    char **rows;             /* per cell: its runs.csv row with the line break, or NULL */
+    unsigned char *flags;    /* per cell: ROW_* of its row */
+    size_t n_recorded;       /* cells with a row */
+    size_t n_resumed;        /* rows taken from an earlier sweep */
+    size_t *todo;            /* cells to run, in plan order */
+    size_t n_todo;
+    size_t next_todo;        /* next entry of todo to hand to a worker */
+    FILE *runs;              /* runs.csv, open for appending while the pool runs */
+    bool stop;               /* a write failed: start no further run */
+    int write_errno;
+    bool out_of_memory;
+    pthread_mutex_t lock;
+} sweep_state;
+
+static bool cancel_requested(const sweep_state *state)
+{
+    const atomic_int *cancel = state->options->cancel;
+    return cancel != NULL && atomic_load(cancel) != 0;
+}
+
+/* Plan position of cell (d, n, r, m, s); the inverse of plan_cells. */
+static size_t plan_index(const lnl_config *config, size_t d, size_t n, size_t r, size_t m,
+                         size_t s)
+{
+    size_t per_rate = config->n_methods * (size_t)config->seeds;
+    size_t before_noise = 0, per_data = 0;
+    for (size_t i = 0; i < config->n_noise; i++) {
+        if (i < n)
+            before_noise += config->noise[i].n_rates;
+        per_data += config->noise[i].n_rates;
+    }
+    return (d * per_data + before_noise + r) * per_rate + m * (size_t)config->seeds + s;
+}
+
+/* Finds the plan position of a recorded row from its key fields. Returns
+ * n_cells when the row names no cell of the plan. */
+static size_t find_cell(const sweep_state *state, char **fields, const run_columns *columns)
+{
+    const lnl_config *config = state->config;
+    size_t d = 0, n = 0, r = 0, m = 0;
+    while (d < config->n_data && strcmp(config->data[d].name, fields[columns->dataset]) != 0)
+        d++;
+    while (n < config->n_noise && strcmp(config->noise[n].name, fields[columns->noise]) != 0)
+        n++;
+    while (m < config->n_methods && strcmp(config->methods[m].name, fields[columns->method]) != 0)
+        m++;
+    if (d == config->n_data || n == config->n_noise || m == config->n_methods)
+        return state->n_cells;
+
+    char rate[32];
+    for (; r < config->noise[n].n_rates; r++) {
+        format_rate(config->noise[n].rates[r], rate, sizeof rate);
+        if (strcmp(rate, fields[columns->rate]) == 0)
+            break;
+    }
+    if (r == config->noise[n].n_rates)
+        return state->n_cells;
+
+    const char *seed_text = fields[columns->seed];
+    char *end = NULL;
+    errno = 0;
+    long seed = strtol(seed_text, &end, 10);
+    if (errno != 0 || end == seed_text || *end != '\0' || seed < 0 || seed >= config->seeds)
+        return state->n_cells;
+    return plan_index(config, d, n, r, m, (size_t)seed);
+}
+
+/* Which sections' recorded runs can be reused. */
+typedef struct reuse_rules {
+    const settings *current, *recorded;
+    bool experiment_unchanged;
+} reuse_rules;
+
+static bool cell_reusable(const lnl_config *config, const reuse_rules *rules, const cell *c)
+{
+    char section[LNL_NAME_MAX + 16];
+    if (!rules->experiment_unchanged)
+        return false;
+    snprintf(section, sizeof section, "data %s", config->data[c->data].name);
+    if (!section_unchanged(rules->current, rules->recorded, section))
+        return false;
+    snprintf(section, sizeof section, "noise %s", config->noise[c->noise].name);
+    if (!section_unchanged(rules->current, rules->recorded, section))
+        return false;
+    snprintf(section, sizeof section, "method %s", config->methods[c->method].name);
+    return section_unchanged(rules->current, rules->recorded, section);
+}
+
+/* Takes the reusable rows of an earlier runs.csv (text, with its header
+ * already checked) into state->rows. A last line without its line break
+ * was cut off by a crash, so it is dropped. Rows that cannot be used are
+ * dropped too, and their cells run again. */
+static lnl_status take_recorded_rows(sweep_state *state, char *text, const char *path,
+                                     const reuse_rules *rules, lnl_error *err)
+{
+    run_columns columns;
+    if (!find_run_columns(&columns))
+        return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0,
+                             "runs.csv header lacks a column that resuming needs");
+    char **fields = malloc(columns.count * sizeof *fields);
+    if (fields == NULL)
+        return lnl_error_set(err, LNL_ERR_NOMEM, NULL, 0, "out of memory");
+
+    lnl_status status = LNL_OK;
+    long line_number = 1;
+    char *line = strchr(text, '\n') + 1;  /* after the header */
+    size_t n_dropped = 0;
+    while (*line != '\0' && status == LNL_OK) {
+        line_number++;
+        char *end = strchr(line, '\n');
+        if (end == NULL) {
+            lnl_log(LNL_LOG_INFO, "%s:%ld: dropped a row cut off by an interruption", path,
+                    line_number);
+            break;
+        }
+        size_t length = (size_t)(end - line) + 1;
+        char *row = malloc(length + 1);
+        if (row == NULL) {
+            status = lnl_error_set(err, LNL_ERR_NOMEM, NULL, 0, "out of memory");
+            break;
+        }
+        memcpy(row, line, length);
+        row[length] = '\0';
+        *end = '\0';
+
+        size_t index = state->n_cells;
+        if (split_fields(line, fields, columns.count) == columns.count)
+            index = find_cell(state, fields, &columns);
+        if (index == state->n_cells || state->rows[index] != NULL ||
+            !cell_reusable(state->config, rules, &state->cells[index])) {
+            if (index == state->n_cells || state->rows[index] != NULL)
+                lnl_log(LNL_LOG_WARNING, "%s:%ld: dropped a row that %s", path, line_number,
+                        index == state->n_cells ? "names no run of this config"
+                                                : "repeats an earlier row");
+            n_dropped++;
+            free(row);
+        } else {
+            state->rows[index] = row;
+            state->n_recorded++;
+            state->n_resumed++;
+            if (strcmp(fields[columns.status], "ok") != 0)
+                state->flags[index] |= ROW_FAILED;
+            else if (strcmp(fields[columns.converged], "true") != 0)
+                state->flags[index] |= ROW_NOT_CONVERGED;
+        }
+        line = end + 1;
+    }
+    if (n_dropped > 0)
+        lnl_log(LNL_LOG_INFO, "%s: %zu recorded runs will run again", path, n_dropped);
+    free(fields);
+    return status;
+}
+
+/* Reads DIR/.lnl-state and DIR/runs.csv of an earlier sweep, if any, and
+ * takes the rows that can be reused. When the recorded settings differ and
+ * force is false, returns LNL_ERR_CONFIG naming the differences. */
+static lnl_status resume_recorded_runs(sweep_state *state, const char *dir,
+                                       const settings *current, lnl_sweep_summary *summary,
+                                       lnl_error *err)
+{
+    char state_path[LNL_PATH_MAX + 32], runs_path[LNL_PATH_MAX + 32];
+    snprintf(state_path, sizeof state_path, "%s/.lnl-state", dir);
+    snprintf(runs_path, sizeof runs_path, "%s/runs.csv", dir);
+    char *state_text = NULL, *runs_text = NULL;
+    settings recorded = {0};
+
+    lnl_status status = read_text_file(state_path, &state_text, err);
+    if (status == LNL_OK)
+        status = read_text_file(runs_path, &runs_text, err);
+    if (status != LNL_OK)
+        goto cleanup;
+    if (runs_text == NULL)
+        goto cleanup;  /* nothing recorded: a fresh sweep */
+    if (state_text == NULL) {
+        lnl_log(LNL_LOG_WARNING, "%s has no .lnl-state, so its runs.csv cannot be resumed; "
+                                 "replacing it", dir);
+        goto cleanup;
+    }
+    if (!settings_parse(state_text, &recorded)) {
+        status = lnl_error_set(err, LNL_ERR_NOMEM, NULL, 0, "out of memory");
+        goto cleanup;
+    }
+
+    /* A header other than this version's means rows of another layout. */
+    size_t header_length = strlen(runs_header);
+    bool columns_differ = strncmp(runs_text, runs_header, header_length) != 0;
+    bool header_complete = strchr(runs_text, '\n') != NULL;
+
+    settings_diff diff = {0};
+    if (!recorded.valid)
+        diff_add(&diff, "", "%s cannot be read", state_path);
+    else
+        settings_describe_differences(current, &recorded, &diff);
+    if (columns_differ && header_complete)
+        diff_add(&diff, "", "%s has other columns than this version of lnl writes",
+                 runs_path);
+
+    if (diff.count > 0 && !state->options->force) {
+        summary->settings_differ = true;
+        long line = 0;
+        for (size_t d = 0; d < state->config->n_data && line == 0; d++) {
+            char label[LNL_NAME_MAX + 16];
+            snprintf(label, sizeof label, "data %s", state->config->data[d].name);
+            if (strcmp(label, diff.first_section) == 0)
+                line = state->config->data[d].line;
+        }
+        for (size_t n = 0; n < state->config->n_noise && line == 0; n++) {
+            char label[LNL_NAME_MAX + 16];
+            snprintf(label, sizeof label, "noise %s", state->config->noise[n].name);
+            if (strcmp(label, diff.first_section) == 0)
+                line = state->config->noise[n].line;
+        }
+        for (size_t m = 0; m < state->config->n_methods && line == 0; m++) {
+            char label[LNL_NAME_MAX + 16];
+            snprintf(label, sizeof label, "method %s", state->config->methods[m].name);
+            if (strcmp(label, diff.first_section) == 0)
+                line = state->config->methods[m].line;
+        }
+        char more[64] = "";
+        if (diff.listed < diff.count)
+            snprintf(more, sizeof more, "; and %zu more", diff.count - diff.listed);
+        status = lnl_error_set(err, LNL_ERR_CONFIG, state->config->path, line,
+                               "%s contains runs made with other settings: %s%s", dir, diff.text, more);
+        goto cleanup;
+    }
+    if (diff.count > 0)
+        lnl_log(LNL_LOG_WARNING, "%s contains runs made with other settings (%s); keeping the runs "
+                                 "these changes do not affect", dir, diff.text);
+    if (!recorded.valid || columns_differ || !header_complete)
+        goto cleanup;
+
+    reuse_rules rules = {current, &recorded,
+                         section_unchanged(current, &recorded, "experiment")};
+    status = take_recorded_rows(state, runs_text, runs_path, &rules, err);
+
+cleanup:
+    settings_free(&recorded);
+    free(state_text);
+    free(runs_text);
+    return status;
+}
+
+/* Writes runs.csv with the header and every recorded row in plan order. */
+static lnl_status write_runs_file(const sweep_state *state, const char *path, lnl_error *err)
+{
+    char **parts = malloc((state->n_cells + 1) * sizeof *parts);
+    if (parts == NULL)
+        return lnl_error_set(err, LNL_ERR_NOMEM, NULL, 0, "out of memory");
+    parts[0] = (char *)runs_header;
+    memcpy(parts + 1, state->rows, state->n_cells * sizeof *parts);
+    lnl_status status = write_file_atomically(path, parts, state->n_cells + 1, err);
+    free(parts);
+    return status;
+}
+
+/* ---- The pool ------------------------------------------------------------ */
+
+/* Appends a finished run's row to runs.csv and flushes it, so that a crash
+ * loses only the runs still in progress. row may be NULL when formatting
+ * ran out of memory, which stops the sweep. */
+static void record_result(sweep_state *state, size_t index, const lnl_run_result *result,
+                          char *row)
+{
+    pthread_mutex_lock(&state->lock);
+    if (row == NULL) {
+        state->out_of_memory = true;
+        state->stop = true;
+        pthread_mutex_unlock(&state->lock);
+        return;
+    }
+
+    errno = 0;
+    fputs(row, state->runs);
+    if (fflush(state->runs) != 0 || ferror(state->runs)) {
+        state->write_errno = errno != 0 ? errno : EIO;
+        state->stop = true;
+    }
+    state->rows[index] = row;
+    state->n_recorded++;
+    if (!result->ok)
+        state->flags[index] |= ROW_FAILED;
+    else if (!result->converged)
+        state->flags[index] |= ROW_NOT_CONVERGED;
+
+    if (state->options->progress != NULL)
+        state->options->progress(state->options->progress_context, state->n_recorded,
+                                 state->n_cells, result);
+    pthread_mutex_unlock(&state->lock);
+}
+
+static void *worker_main(void *argument)
+{
+    sweep_state *state = argument;
+    for (;;) {
+        pthread_mutex_lock(&state->lock);
+        size_t index = state->n_cells;
+        if (!state->stop && !cancel_requested(state) && state->next_todo < state->n_todo)
+            index = state->todo[state->next_todo++];
+        pthread_mutex_unlock(&state->lock);
+        if (index == state->n_cells)
+            return NULL;
+
+        lnl_run_result result;
+        memset(&result, 0, sizeof result);
+        result.cell = index;
+        run_cell(state->config, state->datasets, &state->cells[index], &result);
+        char *row = format_run_row(state->config, &state->cells[index], &result);
+        record_result(state, index, &result, row);
+        free(result.confusion);
+    }
+}
+
+static cell *plan_cells(const lnl_config *config, size_t *n_cells)
+{
+    *n_cells = lnl_sweep_count(config);
+    cell *cells = malloc((*n_cells + 1) * sizeof(cell));
+    if (cells == NULL)
+        return NULL;
+
+    size_t i = 0;
+    for (size_t d = 0; d < config->n_data; d++)
+        for (size_t n = 0; n < config->n_noise; n++)
+            for (size_t r = 0; r < config->noise[n].n_rates; r++)
+                for (size_t m = 0; m < config->n_methods; m++)
+                    for (int s = 0; s < config->seeds; s++)
+                        cells[i++] = (cell){d, n, r, m, s};
+    return cells;
+}
+
 static int default_jobs(void)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     return cores > 0 ? (int)cores : 1;
 }
 
-static lnl_status run_pool(sweep_state *state, int jobs, lnl_error *err)
+static void run_pool(sweep_state *state, int jobs)
 {
     pthread_t threads[256];
     if (jobs > 256)
         jobs = 256;
-    if ((size_t)jobs > state->n_cells)
-        jobs = state->n_cells > 0 ? (int)state->n_cells : 1;
+    if ((size_t)jobs > state->n_todo)
+        jobs = state->n_todo > 0 ? (int)state->n_todo : 1;
 
     int started = 0;
     for (; started < jobs; started++)
@@ -450,9 +1369,52 @@ static lnl_status run_pool(sweep_state *state, int jobs, lnl_error *err)
         worker_main(state);
     for (int t = 0; t < started; t++)
         pthread_join(threads[t], NULL);
-    if (state->write_failed)
-        return lnl_error_set(err, LNL_ERR_IO, NULL, 0, "writing runs.csv failed");
+}
+
+/* ---- The sweep -------------------------------------------------------------- */
+
+/* Checks what only the loaded data sets tell: their class counts against
+ * matrix noise and binary models. config.c checks the generated ones. */
+static lnl_status check_class_counts(const lnl_config *config, lnl_dataset *const *datasets,
+                                     lnl_error *err)
+{
+    for (size_t d = 0; d < config->n_data; d++) {
+        size_t k = datasets[d]->n_classes;
+        const char *data = config->data[d].name;
+        for (size_t n = 0; n < config->n_noise; n++) {
+            const lnl_noise_spec *noise = &config->noise[n];
+            if (noise->type == LNL_NOISE_MATRIX && noise->matrix_order != k)
+                return lnl_error_set(err, LNL_ERR_CONFIG, config->path, noise->line,
+                                     "matrix in [noise %s] is %zu x %zu, but [data %s] has %zu "
+                                     "classes; every noise section applies to every data "
+                                     "section",
+                                     noise->name, noise->matrix_order, noise->matrix_order, data,
+                                     k);
+        }
+        for (size_t m = 0; m < config->n_methods; m++) {
+            const lnl_method_spec *method = &config->methods[m];
+            if (method->model == LNL_MODEL_BINARY && k != 2)
+                return lnl_error_set(err, LNL_ERR_CONFIG, config->path, method->line,
+                                     "model = binary in [method %s] needs 2 classes, but "
+                                     "[data %s] has %zu; use auto or softmax",
+                                     method->name, data, k);
+        }
+    }
     return LNL_OK;
+}
+
+static lnl_status load_datasets(const lnl_config *config, lnl_dataset **datasets,
+                                lnl_error *err)
+{
+    for (size_t d = 0; d < config->n_data; d++) {
+        lnl_status status = lnl_data_load(config, &config->data[d], &datasets[d], err);
+        if (status != LNL_OK)
+            return status;
+        lnl_log(LNL_LOG_INFO, "data %s: %zu rows, %zu features, %zu classes",
+                config->data[d].name, datasets[d]->n_rows, datasets[d]->n_features,
+                datasets[d]->n_classes);
+    }
+    return check_class_counts(config, datasets, err);
 }
 
 lnl_status lnl_sweep_run(const lnl_config *config, const lnl_sweep_options *options,
@@ -461,92 +1423,133 @@ lnl_status lnl_sweep_run(const lnl_config *config, const lnl_sweep_options *opti
     memset(summary, 0, sizeof *summary);
     const char *output = options->output != NULL ? options->output : config->output;
     snprintf(summary->output, sizeof summary->output, "%s", output);
+    char runs_path[LNL_PATH_MAX + 16], state_path[LNL_PATH_MAX + 16];
+    snprintf(runs_path, sizeof runs_path, "%s/runs.csv", output);
+    snprintf(state_path, sizeof state_path, "%s/.lnl-state", output);
 
     sweep_state state;
     memset(&state, 0, sizeof state);
     state.config = config;
     state.options = options;
-    char runs_path[LNL_PATH_MAX + 16], temp_path[LNL_PATH_MAX + 32];
-    snprintf(runs_path, sizeof runs_path, "%s/runs.csv", output);
-    snprintf(temp_path, sizeof temp_path, "%s/runs.csv.partial", output);
+    settings current = {0};
+    char *state_text = NULL;
+    int lock_fd = -1;
+    bool lock_initialized = false;
     lnl_status status = LNL_OK;
 
-    /* Load every data set once, before any output exists, so that a bad
-     * data file leaves nothing behind. */
+    /* load every data set and check it before any output exists, so that
+     * a bad data file leaves nothing behind */
     state.datasets = calloc(config->n_data + 1, sizeof(lnl_dataset *));
     if (state.datasets == NULL)
         return lnl_error_set(err, LNL_ERR_NOMEM, NULL, 0, "out of memory");
-    for (size_t d = 0; d < config->n_data && status == LNL_OK; d++) {
-        status = lnl_data_load(config, &config->data[d], &state.datasets[d], err);
-        if (status == LNL_OK)
-            lnl_log(LNL_LOG_INFO, "data %s: %zu rows, %zu features, %zu classes",
-                    config->data[d].name, state.datasets[d]->n_rows,
-                    state.datasets[d]->n_features, state.datasets[d]->n_classes);
-    }
+    status = load_datasets(config, state.datasets, err);
     if (status != LNL_OK)
         goto cleanup;
 
     state.cells = plan_cells(config, &state.n_cells);
-    state.results = calloc(state.n_cells + 1, sizeof(lnl_run_result));
-    state.finished = calloc(state.n_cells + 1, sizeof(bool));
-    if (state.cells == NULL || state.results == NULL || state.finished == NULL) {
+    state.rows = calloc(state.n_cells + 1, sizeof *state.rows);
+    state.flags = calloc(state.n_cells + 1, sizeof *state.flags);
+    state.todo = calloc(state.n_cells + 1, sizeof *state.todo);
+    state_text = format_state(config, state.datasets);
+    if (state.cells == NULL || state.rows == NULL || state.flags == NULL ||
+        state.todo == NULL || state_text == NULL || !settings_parse(state_text, &current)) {
         status = lnl_error_set(err, LNL_ERR_NOMEM, NULL, 0, "out of memory for %zu runs",
                                state.n_cells);
         goto cleanup;
     }
+    summary->n_runs = state.n_cells;
+    if (cancel_requested(&state)) {
+        status = lnl_error_set(err, LNL_ERR_INTERRUPTED, NULL, 0,
+                               "interrupted before the first run");
+        goto cleanup;
+    }
 
+    /* take the folder, then what an earlier sweep recorded there */
     status = make_directories(output, err);
+    if (status == LNL_OK)
+        status = lock_folder(output, &lock_fd, err);
+    if (status == LNL_OK)
+        status = resume_recorded_runs(&state, output, &current, summary, err);
     if (status != LNL_OK)
         goto cleanup;
-    state.runs = fopen(temp_path, "w");
-    if (state.runs == NULL) {
-        status = lnl_error_set(err, LNL_ERR_IO, temp_path, 0, "cannot write: %s", strerror(errno));
+    summary->n_resumed = state.n_resumed;
+
+    /* runs.csv first, so that it never contains a row that .lnl-state does
+     * not describe, even when the sweep stops between the two */
+    status = write_runs_file(&state, runs_path, err);
+    if (status == LNL_OK)
+        status = write_file_atomically(state_path, &state_text, 1, err);
+    if (status != LNL_OK)
+        goto cleanup;
+
+    for (size_t i = 0; i < state.n_cells; i++)
+        if (state.rows[i] == NULL)
+            state.todo[state.n_todo++] = i;
+    if (state.n_todo > 0) {
+        state.runs = fopen(runs_path, "a");
+        if (state.runs == NULL) {
+            status = lnl_error_set(err, LNL_ERR_IO, runs_path, 0, "cannot append: %s",
+                                   strerror(errno));
+            goto cleanup;
+        }
+        pthread_mutex_init(&state.lock, NULL);
+        lock_initialized = true;
+
+        /* Cells run in parallel with single-threaded BLAS inside each, which
+         * also keeps every sum in a fixed order whatever the thread count. */
+        openblas_set_num_threads(1);
+        run_pool(&state, options->jobs > 0 ? options->jobs : default_jobs());
+
+        int closed = fclose(state.runs);
+        state.runs = NULL;
+        if (closed != 0 && state.write_errno == 0)
+            state.write_errno = errno != 0 ? errno : EIO;
+    }
+    if (state.out_of_memory) {
+        status = lnl_error_set(err, LNL_ERR_NOMEM, NULL, 0, "out of memory for a runs.csv row");
         goto cleanup;
     }
-    fputs(runs_header, state.runs);
-    pthread_mutex_init(&state.lock, NULL);
-
-    /* Cells run in parallel with single-threaded BLAS inside each, which
-     * also keeps every sum in a fixed order whatever the thread count. */
-    openblas_set_num_threads(1);
-    int jobs = options->jobs > 0 ? options->jobs : default_jobs();
-    status = run_pool(&state, jobs, err);
-    pthread_mutex_destroy(&state.lock);
-
-    if (fclose(state.runs) != 0 && status == LNL_OK)
-        status = lnl_error_set(err, LNL_ERR_IO, temp_path, 0, "writing failed");
-    state.runs = NULL;
-    if (status == LNL_OK && rename(temp_path, runs_path) != 0)
-        status = lnl_error_set(err, LNL_ERR_IO, runs_path, 0, "cannot rename into place: %s",
-                               strerror(errno));
-    if (status != LNL_OK) {
-        remove(temp_path);
+    if (state.write_errno != 0) {
+        status = lnl_error_set(err, LNL_ERR_IO, runs_path, 0, "appending a row failed: %s",
+                               strerror(state.write_errno));
         goto cleanup;
     }
 
-    summary->n_runs = state.n_cells;
-    for (size_t i = 0; i < state.n_cells; i++) {
-        summary->n_failed += !state.results[i].ok;
-        summary->n_not_converged += state.results[i].ok && !state.results[i].converged;
-    }
-    status = lnl_manifest_write(output, config, err);
+    /* the final runs.csv in plan order, the manifest, then the tables */
+    status = write_runs_file(&state, runs_path, err);
+    if (status == LNL_OK)
+        status = lnl_manifest_write(output, config, err);
     if (status == LNL_OK)
         status = lnl_report_write(output, err);
+    summary->n_recorded = state.n_recorded;
+    for (size_t i = 0; i < state.n_cells; i++) {
+        summary->n_failed += (state.flags[i] & ROW_FAILED) != 0;
+        summary->n_not_converged += (state.flags[i] & ROW_NOT_CONVERGED) != 0;
+    }
+    if (status == LNL_OK && state.n_recorded < state.n_cells)
+        status = lnl_error_set(err, LNL_ERR_INTERRUPTED, NULL, 0,
+                               "interrupted after %zu of %zu runs", state.n_recorded,
+                               state.n_cells);
 
 cleanup:
-    if (state.runs != NULL) {
+    if (state.runs != NULL)
         fclose(state.runs);
-        remove(temp_path);
-    }
+    if (lock_initialized)
+        pthread_mutex_destroy(&state.lock);
+    if (lock_fd >= 0)
+        close(lock_fd);
     for (size_t d = 0; d < config->n_data; d++)
         lnl_dataset_destroy(state.datasets[d]);
     free(state.datasets);
-    if (state.results != NULL)
+    if (state.rows != NULL)
         for (size_t i = 0; i < state.n_cells; i++)
-            free(state.results[i].confusion);
-    free(state.results);
-    free(state.finished);
+            free(state.rows[i]);
+    free(state.rows);
+    free(state.flags);
+    free(state.todo);
     free(state.cells);
+    settings_free(&current);
+    free(state_text);
     return status;
 }
 
@@ -609,13 +1612,14 @@ cleanup:
 lnl_status lnl_cell_labels(const lnl_config *config, const lnl_dataset *dataset,
                            const lnl_data_spec *data, const lnl_noise_spec *noise, double rate,
                            int seed_index, size_t *n_train, size_t **train, int **clean,
-                           int **noisy, lnl_error *err)
+                           int **noisy, double **transition, lnl_error *err)
 {
     noisy_split labels;
     *n_train = 0;
     *train = NULL;
     *clean = NULL;
     *noisy = NULL;
+    *transition = NULL;
     lnl_status status = noisy_split_create(config, dataset, data, noise, rate, seed_index,
                                            &labels, err);
     if (status != LNL_OK)
@@ -625,9 +1629,11 @@ lnl_status lnl_cell_labels(const lnl_config *config, const lnl_dataset *dataset,
     *train = labels.split.train;
     *clean = labels.clean;
     *noisy = labels.noisy;
+    *transition = labels.transition;
     labels.split.train = NULL;
     labels.clean = NULL;
     labels.noisy = NULL;
+    labels.transition = NULL;
     noisy_split_destroy(&labels);
     return LNL_OK;
 }

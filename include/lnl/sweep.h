@@ -15,10 +15,26 @@
  * seeded with a 32-bit number instead: random_state (default base_seed)
  * for the data, and base_seed + seed index for split, noise and model, as
  * a Python script that passes one seed everywhere does.
+ *
+ * Output folder DIR:
+ *  - DIR/runs.csv: the header, then one row per finished run. Rows are
+ *    appended and flushed as runs finish, in finishing order, so a crash
+ *    loses only the runs in flight. At the end of the sweep (also after an
+ *    interruption) the file is rewritten in plan order, so the final file
+ *    does not depend on --jobs or on interruptions.
+ *  - DIR/.lnl-state: the settings every recorded run depends on, one
+ *    "key = value" per line under a [section] header, plus a fingerprint of
+ *    each loaded data set. A second sweep into DIR compares it with its own
+ *    config: runs already in runs.csv are kept and only the others run.
+ *  - DIR/tables and DIR/summary.md, from lnl_report_write.
+ * Every file except the appended runs.csv is written to "<name>.tmp" and
+ * renamed into place. While a sweep writes DIR it holds an flock on the
+ * folder, so a second process cannot write the same folder at once.
  */
 #ifndef LNL_SWEEP_H
 #define LNL_SWEEP_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -53,21 +69,35 @@ typedef struct lnl_run_result {
 typedef void (*lnl_sweep_progress_fn)(void *context, size_t done, size_t total,
                                       const lnl_run_result *result);
 
+/* done counts the runs recorded so far, resumed ones included. */
 typedef struct lnl_sweep_options {
     const char *output;    /* overrides the config's output folder when not NULL */
     int jobs;              /* worker threads; <= 0 = the number of online cores */
     lnl_sweep_progress_fn progress;
     void *progress_context;
+    /* Resume even when DIR/.lnl-state differs from the config: recorded
+     * runs whose settings are unchanged are kept, the others run again. */
+    bool force;
+    /* When not NULL and nonzero, no further run starts. Runs in progress
+     * finish, runs.csv and the tables are written for the runs done, and
+     * the sweep returns LNL_ERR_INTERRUPTED. A signal handler may set it. */
+    const atomic_int *cancel;
 } lnl_sweep_options;
 
 typedef struct lnl_sweep_summary {
-    size_t n_runs;
-    size_t n_failed;
-    size_t n_not_converged;
+    size_t n_runs;           /* cells in the plan */
+    size_t n_resumed;        /* runs taken from an earlier sweep's runs.csv */
+    size_t n_recorded;       /* rows in runs.csv at the end */
+    size_t n_failed;         /* among the recorded rows */
+    size_t n_not_converged;  /* among the recorded rows */
+    bool settings_differ;    /* resume rejected: DIR was written with other settings */
     char output[LNL_PATH_MAX];  /* the folder written */
 } lnl_sweep_summary;
 
-/* Loads or generates one data section's data set. */
+/* Loads or generates one data section's data set. A data file that cannot
+ * be opened or read is LNL_ERR_CONFIG at the section's line in the config,
+ * with the path and the reason in the message. Malformed content keeps the
+ * reader's LNL_ERR_DATA with the data file and its line. */
 lnl_status lnl_data_load(const lnl_config *config, const lnl_data_spec *spec,
                          lnl_dataset **out, lnl_error *err);
 
@@ -79,7 +109,20 @@ void lnl_stream_seed(lnl_rng *rng, const lnl_config *config, const lnl_data_spec
 
 /* Runs the sweep and writes DIR/runs.csv, then the report (lnl_report_write).
  * A run that fails is recorded with its reason and the sweep goes on; the
- * status is LNL_OK unless the sweep itself could not proceed. */
+ * status is LNL_OK unless the sweep itself could not proceed.
+ *
+ * Every data set is loaded and checked against the noise and method
+ * sections before DIR is touched, so an input error leaves no output.
+ * When DIR contains an earlier sweep's runs.csv and .lnl-state, its rows
+ * are reused. A last line cut off by a crash is dropped, and the cells of
+ * rows that cannot be read or match no cell run again. When the recorded settings
+ * differ from config and options->force is false, nothing is written and
+ * the status is LNL_ERR_CONFIG at the config line of the first changed
+ * section, naming each difference; summary->settings_differ is set. A
+ * runs.csv without .lnl-state, such as one written by an older lnl, is
+ * replaced. Another process writing DIR is LNL_ERR_IO. After a
+ * cancellation the status is LNL_ERR_INTERRUPTED and the summary counts
+ * the runs recorded. */
 lnl_status lnl_sweep_run(const lnl_config *config, const lnl_sweep_options *options,
                          lnl_sweep_summary *summary, lnl_error *err);
 
@@ -96,11 +139,12 @@ lnl_status lnl_corrupt_write(const lnl_config *config, const lnl_data_spec *data
 /* Draws the split and the clean and noisy training labels of one (data,
  * noise, rate, seed index) cell as the sweep does, for the data set that
  * lnl_data_load returned for data. On success *train (row indices into
- * the data set), *clean and *noisy are new arrays of *n_train entries that
- * the caller frees with free(); on failure they are NULL. */
+ * the data set), *clean and *noisy are new arrays of *n_train entries and
+ * *transition the noise model's K x K matrix T, all freed by the caller
+ * with free(); on failure they are NULL. */
 lnl_status lnl_cell_labels(const lnl_config *config, const lnl_dataset *dataset,
                            const lnl_data_spec *data, const lnl_noise_spec *noise, double rate,
                            int seed_index, size_t *n_train, size_t **train, int **clean,
-                           int **noisy, lnl_error *err);
+                           int **noisy, double **transition, lnl_error *err);
 
 #endif

@@ -1,6 +1,8 @@
 #include "commands.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,16 +127,66 @@ static void print_file(const char *path)
 /* ---- lnl run --------------------------------------------------------------- */
 
 static const char run_help[] =
-    "usage: lnl run CONFIG [--out DIR] [--jobs N] [--quiet] [--verbose]\n"
+    "usage: lnl run CONFIG [--out DIR] [--jobs N] [--force] [--quiet] [--verbose]\n"
     "\n"
     "Runs every data x noise x rate x method x seed cell of CONFIG. Writes\n"
     "DIR/runs.csv (one row per run), DIR/tables/*.md and *.csv (test accuracy,\n"
     "mean +- std over seeds) and DIR/summary.md, and prints the tables.\n"
     "\n"
+    "Each row is added to runs.csv as soon as its run ends. Running the same\n"
+    "command again resumes: the runs already in DIR/runs.csv are kept and only\n"
+    "the others run. If the config changed since, lnl lists the differences and\n"
+    "stops, unless --force is given.\n"
+    "Ctrl-C (SIGINT) or SIGTERM lets the runs in progress finish, writes the\n"
+    "tables of the runs done and exits with 130 or 143; a second signal exits\n"
+    "at once.\n"
+    "\n"
     "  --out DIR    output folder (default: the config's [experiment] output)\n"
     "  --jobs N     runs in parallel (default: the number of cores)\n"
+    "  --force      resume even if DIR holds runs of other settings: keep the\n"
+    "               runs the changes do not affect and run the others again\n"
     "  --quiet      print only errors\n"
     "  --verbose    also print debug messages\n";
+
+/* The first SIGINT or SIGTERM received, or 0. The sweep reads it as its
+ * cancellation flag. */
+static atomic_int interrupt_signal;
+
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "a signal handler may only touch lock-free atomics");
+
+/* Asks the sweep to stop on the first signal; exits at once on the next. */
+static void handle_interrupt(int signal_number)
+{
+    int expected = 0;
+    if (!atomic_compare_exchange_strong(&interrupt_signal, &expected, signal_number))
+        _exit(128 + signal_number);
+
+    static const char message[] =
+        "\nlnl: stopping: the runs in progress finish first; send the signal again to "
+        "exit at once\n";
+    ssize_t written = write(STDERR_FILENO, message, sizeof message - 1);
+    (void)written;
+}
+
+static void set_interrupt_handlers(void (*handler)(int))
+{
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = handler;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &action, NULL);
+    sigaction(SIGTERM, &action, NULL);
+}
+
+static const char *signal_name(int signal_number)
+{
+    if (signal_number == SIGINT)
+        return "SIGINT";
+    if (signal_number == SIGTERM)
+        return "SIGTERM";
+    return "a signal";
+}
 
 typedef struct progress_state {
     bool terminal;
@@ -158,10 +210,10 @@ static void print_progress(void *context, size_t done, size_t total, const lnl_r
 int lnl_cli_run(int argc, char **argv)
 {
     const char *out = NULL, *jobs_text = NULL, *positional[1];
-    bool quiet = false, verbose = false;
-    option options[] = {{"--out", &out, NULL}, {"--jobs", &jobs_text, NULL},
-                        {"--quiet", NULL, &quiet}, {"--verbose", NULL, &verbose},
-                        {NULL, NULL, NULL}};
+    bool quiet = false, verbose = false, force = false;
+    option options[] = {{"--out", &out, NULL},        {"--jobs", &jobs_text, NULL},
+                        {"--force", NULL, &force},    {"--quiet", NULL, &quiet},
+                        {"--verbose", NULL, &verbose}, {NULL, NULL, NULL}};
     int n_positional;
     if (!parse_options(argc, argv, options, positional, 1, &n_positional, run_help))
         return 2;
@@ -184,22 +236,48 @@ int lnl_cli_run(int argc, char **argv)
         return code;
 
     progress_state progress = {isatty(fileno(stderr)) && !quiet};
-    lnl_sweep_options sweep_options = {out, (int)jobs, print_progress, &progress};
+    lnl_sweep_options sweep_options = {out, (int)jobs, print_progress, &progress, force,
+                                       &interrupt_signal};
     lnl_sweep_summary summary;
     lnl_error err;
     lnl_error_clear(&err);
+    atomic_store(&interrupt_signal, 0);
+    set_interrupt_handlers(handle_interrupt);
     lnl_status status = lnl_sweep_run(config, &sweep_options, &summary, &err);
+    set_interrupt_handlers(SIG_DFL);
     lnl_config_destroy(config);
-    if (status != LNL_OK)
-        return report_error(&err);
+
+    if (status == LNL_ERR_INTERRUPTED) {
+        int signal_number = atomic_load(&interrupt_signal);
+        if (progress.terminal)
+            fputc('\n', stderr);
+        fprintf(stderr,
+                "lnl: interrupted by %s: %zu of %zu runs recorded in %s; run the same "
+                "command again to resume\n",
+                signal_name(signal_number), summary.n_recorded, summary.n_runs,
+                summary.output);
+        return 128 + signal_number;
+    }
+    if (status != LNL_OK) {
+        int code = report_error(&err);
+        if (summary.settings_differ)
+            fprintf(stderr, "lnl: to resume anyway, add --force: the runs these changes do "
+                            "not affect are kept and the others run again; or choose "
+                            "another folder with --out\n");
+        return code;
+    }
 
     if (!quiet) {
         char path[LNL_PATH_MAX + 32];
         snprintf(path, sizeof path, "%s/summary.md", summary.output);
         print_file(path);
     }
-    fprintf(stderr, "lnl: %zu runs, %zu failed, %zu not converged; results in %s\n",
-            summary.n_runs, summary.n_failed, summary.n_not_converged, summary.output);
+    char resumed[64] = "";
+    if (summary.n_resumed > 0)
+        snprintf(resumed, sizeof resumed, " (%zu resumed)", summary.n_resumed);
+    fprintf(stderr, "lnl: %zu runs%s, %zu failed, %zu not converged; results in %s\n",
+            summary.n_runs, resumed, summary.n_failed, summary.n_not_converged,
+            summary.output);
     return summary.n_failed > 0 ? 1 : 0;
 }
 
