@@ -129,6 +129,18 @@ static lnl_status method_loss(const lnl_method_spec *spec, size_t n_classes, lnl
     if (lnl_loss_check_params(info, &loss->params, NULL, &check) != LNL_OK)
         return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0, "method \"%s\": %s", spec->name,
                              check.message);
+
+    /* All-zero parameters give p_y = 1/K on every row, so a truncation
+     * k >= 1/K makes every row's loss constant there: the gradient is 0
+     * and the fit would stop at its start as if converged. */
+    double uniform = 1.0 / (double)n_classes;
+    if (spec->init == LNL_INIT_ZERO && (info->parameters & LNL_LOSS_PARAM_TRUNCATION) != 0 &&
+        loss->params.truncation > 0.0 && loss->params.truncation >= uniform)
+        return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0,
+                             "method \"%s\": truncation = %g truncates every row at the zero "
+                             "start, where p_y = 1/K = %g, so the fit cannot move; set init = ce "
+                             "or a truncation below %g",
+                             spec->name, loss->params.truncation, uniform, uniform);
     return LNL_OK;
 }
 

@@ -1024,6 +1024,41 @@ static void method_loss_parameters_reach_loss(void **state)
     fit_fixture_destroy(fixture);
 }
 
+static void method_truncation_needs_ce_start(void **state)
+{
+    (void)state;
+    fit_fixture *fixture = fit_fixture_create(3);
+    lnl_fit_input input = fit_input(fixture);
+
+    /* From zero p_y = 1/3 on every row, so k = 0.4 truncates all of them. */
+    lnl_method_spec spec = method_spec("gce", "lbfgs");
+    spec.has_truncation = true;
+    spec.truncation = 0.4;
+    lnl_fit_output output;
+    lnl_error err;
+    lnl_error_clear(&err);
+    assert_int_equal(lnl_method_fit(&spec, &input, &output, &err), LNL_ERR_ARGUMENT);
+    assert_null(output.theta);
+    assert_non_null(strstr(err.message, "truncation = 0.4 truncates every row at the zero start"));
+    snprintf(spec.optimizer, sizeof spec.optimizer, "adam");
+    assert_int_equal(lnl_method_fit(&spec, &input, &output, &err), LNL_ERR_ARGUMENT);
+
+    /* Below 1/K, or from the cross-entropy optimum, the fit moves. */
+    snprintf(spec.optimizer, sizeof spec.optimizer, "lbfgs");
+    spec.truncation = 0.3;
+    assert_int_equal(lnl_method_fit(&spec, &input, &output, NULL), LNL_OK);
+    assert_true(output.optim.iterations > 0);
+    lnl_fit_output_destroy(&output);
+
+    spec.truncation = 0.4;
+    spec.init = LNL_INIT_CE;
+    assert_int_equal(lnl_method_fit(&spec, &input, &output, NULL), LNL_OK);
+    assert_true(output.has_initial);
+    assert_true(output.optim.iterations > 0);
+    lnl_fit_output_destroy(&output);
+    fit_fixture_destroy(fixture);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1049,6 +1084,7 @@ int main(void)
         cmocka_unit_test(method_sgd_diverging_leaves_no_parameters),
         cmocka_unit_test(method_init_ce_starts_at_ce_optimum),
         cmocka_unit_test(method_loss_parameters_reach_loss),
+        cmocka_unit_test(method_truncation_needs_ce_start),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
