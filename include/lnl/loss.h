@@ -12,7 +12,8 @@
  * Jacobian. Losses defined on log-probabilities L = log softmax(Z) (cross
  * entropy and the losses built from it) use lnl_log_softmax and the
  * gradient p - t of a cross entropy against a target t. Adding a loss
- * means one function and one registry row in src/loss.c.
+ * means one evaluate function (the robust losses are in src/loss_robust.c)
+ * and one registry row in src/loss.c.
  *
  * The registry (p = softmax(z), p_y the probability of the label, K the
  * number of classes, e_y the one-hot label):
