@@ -674,8 +674,9 @@ static lnl_status validate_entries(config_parser *p, const config_section *secti
         if (entry->continuation_line != 0 && !lnl_config_key_spans_lines(key))
             return fail_validation(
                 p, entry->continuation_line,
-                "unexpected indented line after key \"%s\" in %s: only rates, weights and "
-                "matrix values continue on indented lines; remove the indentation",
+                "unexpected indented line after key \"%s\" in %s: only rates, weights, "
+                "matrix, pairs and mapping values continue on indented lines; remove the "
+                "indentation",
                 key->name, section->label);
 
         const char *value = key->type == LNL_TYPE_MATRIX ? entry->raw_value : entry->value;
@@ -732,6 +733,43 @@ static lnl_status check_data(config_parser *p, const config_section *section)
     return LNL_OK;
 }
 
+/* The noise keys that only one type reads, and the word of that type. */
+static const struct {
+    const char *key;
+    lnl_noise_type type;
+    const char *type_word;
+} noise_type_keys[] = {
+    {"pairs", LNL_NOISE_CLASS_CONDITIONAL, "class_conditional"},
+    {"positive", LNL_NOISE_CLASS_CONDITIONAL, "class_conditional"},
+    {"mapping", LNL_NOISE_ASYMMETRIC, "asymmetric"},
+};
+
+/* Checks the keys of class_conditional and asymmetric noise: each only
+ * with its type, and pairs or mapping present when the type needs it. */
+static lnl_status check_noise_type_keys(config_parser *p, const config_section *section)
+{
+    const lnl_noise_spec *spec = section->spec;
+    for (size_t i = 0; i < sizeof noise_type_keys / sizeof noise_type_keys[0]; i++) {
+        const config_entry *entry = find_entry(p, section, noise_type_keys[i].key);
+        if (entry != NULL && spec->type != noise_type_keys[i].type)
+            return fail_validation(p, entry->line,
+                                   "key \"%s\" does not apply to this type in %s; it applies "
+                                   "only to type = %s",
+                                   entry->key, section->label, noise_type_keys[i].type_word);
+    }
+    if (spec->type == LNL_NOISE_CLASS_CONDITIONAL && find_entry(p, section, "pairs") == NULL)
+        return fail_validation(p, section->line,
+                               "missing key \"pairs\" in %s: type = class_conditional needs "
+                               "one, such as pairs = 0.2/0.2, 0.3/0.1",
+                               section->label);
+    if (spec->type == LNL_NOISE_ASYMMETRIC && find_entry(p, section, "mapping") == NULL)
+        return fail_validation(p, section->line,
+                               "missing key \"mapping\" in %s: type = asymmetric needs one, "
+                               "such as mapping = 3 -> 8, 7 -> 1",
+                               section->label);
+    return LNL_OK;
+}
+
 static lnl_status check_noise(config_parser *p, const config_section *section)
 {
     lnl_noise_spec *spec = section->spec;
@@ -740,8 +778,24 @@ static lnl_status check_noise(config_parser *p, const config_section *section)
 
     if (find_entry(p, section, "type") == NULL)
         return fail_validation(p, section->line,
-                               "missing key \"type\" in %s; expected symmetric, pair or matrix",
+                               "missing key \"type\" in %s; expected symmetric, pair, matrix, "
+                               "class_conditional or asymmetric",
                                section->label);
+    if (check_noise_type_keys(p, section) != LNL_OK)
+        return p->validation.status;
+    if (spec->type == LNL_NOISE_CLASS_CONDITIONAL) {
+        if (rates != NULL)
+            return fail_validation(p, rates->line,
+                                   "key \"rates\" does not apply to type = class_conditional in "
+                                   "%s: pairs sets the rates; remove rates",
+                                   section->label);
+        if (matrix != NULL)
+            return fail_validation(p, matrix->line,
+                                   "key \"matrix\" does not apply to type = class_conditional "
+                                   "in %s; set type = matrix or remove it",
+                                   section->label);
+        return LNL_OK;
+    }
     if (spec->type == LNL_NOISE_MATRIX) {
         if (rates != NULL)
             return fail_validation(p, rates->line,
@@ -761,7 +815,8 @@ static lnl_status check_noise(config_parser *p, const config_section *section)
         return fail_validation(p, matrix->line,
                                "key \"matrix\" does not apply to type = %s in %s; set type = "
                                "matrix or remove it",
-                               spec->type == LNL_NOISE_PAIR ? "pair" : "symmetric",
+                               lnl_config_key_find(LNL_CONFIG_NOISE, "type", 0)
+                                   ->choices[spec->type],
                                section->label);
     if (rates == NULL)
         return fail_validation(p, section->line, "missing key \"rates\" in %s", section->label);
@@ -870,6 +925,48 @@ static lnl_status check_method(config_parser *p, const config_section *section)
                            check.message);
 }
 
+/* Checks the loss-correction keys of a method: transition is required by
+ * and only allowed with losses that read T, anchor_percentile and holdout
+ * apply only to transition = anchor, and folds only to confident. */
+static lnl_status check_transition_keys(config_parser *p, const config_section *section)
+{
+    const lnl_method_spec *spec = section->spec;
+    const lnl_loss_info *info = lnl_loss_lookup(spec->loss);
+    if (info == NULL)
+        return LNL_OK;
+    bool reads_transition =
+        (info->parameters & (LNL_LOSS_PARAM_TRANSITION | LNL_LOSS_PARAM_TRANSITION_INVERSE)) != 0;
+    const config_entry *transition = find_entry(p, section, "transition");
+
+    if (reads_transition && transition == NULL)
+        return fail_validation(p, section->line,
+                               "missing key \"transition\" in %s: loss = %s needs a transition "
+                               "matrix; set transition = known, anchor, confident or a file path",
+                               section->label, info->name);
+    if (!reads_transition && transition != NULL)
+        return fail_validation(p, transition->line,
+                               "key \"transition\" does not apply to loss = %s in %s; it "
+                               "applies only to loss = forward, backward or unbiased",
+                               info->name, section->label);
+
+    static const struct {
+        const char *key;
+        lnl_transition_source source;
+        const char *word;
+    } estimator_keys[] = {{"anchor_percentile", LNL_TRANSITION_ANCHOR, "anchor"},
+                          {"holdout", LNL_TRANSITION_ANCHOR, "anchor"},
+                          {"folds", LNL_TRANSITION_CONFIDENT, "confident"}};
+    for (size_t i = 0; i < sizeof estimator_keys / sizeof estimator_keys[0]; i++) {
+        const config_entry *entry = find_entry(p, section, estimator_keys[i].key);
+        if (entry != NULL && spec->transition != estimator_keys[i].source)
+            return fail_validation(p, entry->line,
+                                   "key \"%s\" does not apply to this transition in %s; it "
+                                   "applies only to transition = %s",
+                                   entry->key, section->label, estimator_keys[i].word);
+    }
+    return LNL_OK;
+}
+
 /* The checks of a section that need all of its keys. */
 static lnl_status check_section(config_parser *p, const config_section *section)
 {
@@ -879,7 +976,9 @@ static lnl_status check_section(config_parser *p, const config_section *section)
     case LNL_CONFIG_NOISE:
         return check_noise(p, section);
     case LNL_CONFIG_METHOD:
-        return check_method(p, section);
+        if (check_method(p, section) != LNL_OK)
+            return p->validation.status;
+        return check_transition_keys(p, section);
     case LNL_CONFIG_EXPERIMENT:
     case LNL_CONFIG_KIND_COUNT:
         break;
@@ -1013,6 +1112,12 @@ static lnl_status check_config(config_parser *p)
                                        "data section",
                                        noise->name, noise->matrix_order, noise->matrix_order,
                                        data->name, classes);
+            if (noise->type == LNL_NOISE_CLASS_CONDITIONAL && classes != 2)
+                return fail_validation(p, key_line(p, noise, "type"),
+                                       "type = class_conditional in [noise %s] needs 2 classes, "
+                                       "but [data %s] has n_classes = %zu; use asymmetric or "
+                                       "matrix noise",
+                                       noise->name, data->name, classes);
         }
         for (size_t j = 0; j < config->n_methods; j++) {
             const lnl_method_spec *method = &config->methods[j];
@@ -1020,6 +1125,12 @@ static lnl_status check_config(config_parser *p)
                 return fail_validation(p, key_line(p, method, "model"),
                                        "model = binary in [method %s] needs 2 classes, but "
                                        "[data %s] has n_classes = %zu; use auto or softmax",
+                                       method->name, data->name, classes);
+            if (strcmp(method->loss, "unbiased") == 0 && classes != 2)
+                return fail_validation(p, key_line(p, method, "loss"),
+                                       "loss = unbiased in [method %s] needs 2 classes, but "
+                                       "[data %s] has n_classes = %zu; use loss = backward, its "
+                                       "multiclass form",
                                        method->name, data->name, classes);
         }
     }
@@ -1144,7 +1255,9 @@ void lnl_config_destroy(lnl_config *config)
 {
     if (config == NULL)
         return;
-    for (size_t i = 0; i < config->n_noise; i++)
+    for (size_t i = 0; i < config->n_noise; i++) {
         free(config->noise[i].matrix);
+        free(config->noise[i].mappings);
+    }
     free(config);
 }

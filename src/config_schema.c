@@ -33,7 +33,8 @@ static const double RANGE_TOLERANCE = 1e-9;
 
 static const char *const rng_choices[] = {"default", "numpy", NULL};
 static const char *const source_choices[] = {"make_classification", "csv", "libsvm", NULL};
-static const char *const noise_type_choices[] = {"symmetric", "pair", "matrix", NULL};
+static const char *const noise_type_choices[] = {"symmetric", "pair", "matrix",
+                                                 "class_conditional", "asymmetric", NULL};
 static const char *const sampling_choices[] = {"exact", "bernoulli", NULL};
 static const char *const model_choices[] = {"auto", "binary", "softmax", NULL};
 static const char *const label_choices[] = {"noisy", "clean", NULL};
@@ -44,7 +45,8 @@ _Static_assert(LNL_RNG_DEFAULT == 0 && LNL_RNG_NUMPY == 1, "rng_choices order");
 _Static_assert(LNL_SOURCE_MAKE_CLASSIFICATION == 0 && LNL_SOURCE_CSV == 1 &&
                    LNL_SOURCE_LIBSVM == 2,
                "source_choices order");
-_Static_assert(LNL_NOISE_SYMMETRIC == 0 && LNL_NOISE_PAIR == 1 && LNL_NOISE_MATRIX == 2,
+_Static_assert(LNL_NOISE_SYMMETRIC == 0 && LNL_NOISE_PAIR == 1 && LNL_NOISE_MATRIX == 2 &&
+                   LNL_NOISE_CLASS_CONDITIONAL == 3 && LNL_NOISE_ASYMMETRIC == 4,
                "noise_type_choices order");
 _Static_assert(LNL_SAMPLING_EXACT == 0 && LNL_SAMPLING_BERNOULLI == 1, "sampling_choices order");
 _Static_assert(LNL_MODEL_AUTO == 0 && LNL_MODEL_BINARY == 1 && LNL_MODEL_SOFTMAX == 2,
@@ -204,16 +206,25 @@ static const lnl_config_key config_keys[] = {
     /* [noise NAME] */
     {NOISE(type), .name = "type", .type = LNL_TYPE_CHOICE, .choices = noise_type_choices,
      .choice_field = &noise_type_field, .default_text = "required",
-     .help = "symmetric: a corrupted label becomes any other class; pair: class k becomes k + 1 mod K; matrix: drawn from `matrix`."},
+     .help = "symmetric: a corrupted label becomes any other class; pair: class k becomes k + 1 mod K; matrix: drawn from `matrix`; class_conditional: two classes with their own flip rates, from `pairs`; asymmetric: the classes in `mapping` flip to their targets at the rate."},
     {NOISE(sampling), .name = "sampling", .type = LNL_TYPE_CHOICE, .choices = sampling_choices,
      .choice_field = &sampling_field,
      .help = "exact: a fixed number of corrupted labels per rate; bernoulli: each label independently."},
     {NOISE(rates), .name = "rates", .type = LNL_TYPE_RATES, .min = 0, .max = 1,
-     .default_text = "required unless type = matrix",
-     .help = "Noise rates to sweep; not allowed with type = matrix."},
+     .default_text = "required unless type = matrix or class_conditional",
+     .help = "Noise rates to sweep; not allowed with type = matrix or class_conditional."},
     {NOISE(matrix), .name = "matrix", .type = LNL_TYPE_MATRIX, .min = 0, .max = 1,
      .default_text = "required with type = matrix",
      .help = "Transition matrix T[i][j] = P(noisy = j | clean = i)."},
+    {NOISE(pairs), .name = "pairs", .type = LNL_TYPE_PAIRS, .min = 0, .max = 1,
+     .default_text = "required with type = class_conditional",
+     .help = "class_conditional: the settings to sweep, each rho_pos/rho_neg with rho_pos = P(noisy = negative | clean = positive) and rho_neg = P(noisy = positive | clean = negative); the run's rate is their mean."},
+    {NOISE(positive), .name = "positive", .type = LNL_TYPE_TEXT,
+     .size = MEMBER_SIZE(lnl_noise_spec, positive), .default_text = "the second class",
+     .help = "class_conditional: name of the positive class, as in the data; the classes are sorted as the readers sort them."},
+    {NOISE(mappings), .name = "mapping", .type = LNL_TYPE_MAPPING,
+     .default_text = "required with type = asymmetric",
+     .help = "asymmetric: which class flips to which, by class name as in the data; the rate applies to these classes only."},
     {NOISE(seed), .name = "seed", .type = LNL_TYPE_SEED, .has_flag = true,
      .has_offset = offsetof(lnl_noise_spec, has_seed),
      .default_text = "derived from base_seed for each run",
@@ -296,6 +307,22 @@ static const lnl_config_key config_keys[] = {
      .max = HUGE_VAL,
      .help = "sgd and adam: adds weight_decay * W to each step's gradient, an L2 penalty on the "
              "weights (not the intercepts) on top of the one that C sets."},
+    {METHOD(transition), .name = "transition", .type = LNL_TYPE_TRANSITION,
+     .default_text = "required with forward, backward and unbiased",
+     .help = "The transition matrix T of a corrected loss: known (the noise model's), anchor "
+             "(anchor points, Patrini et al. 2017), confident (confident learning, Northcutt et "
+             "al. 2021), or the path of a file of K rows of K numbers."},
+    {METHOD(anchor_percentile), .name = "anchor_percentile", .type = LNL_TYPE_REAL, .min = 0,
+     .max = 100,
+     .help = "transition = anchor: row i of T is the predicted probabilities of the training "
+             "row at this percentile of p(noisy = i | x); 100 takes the maximum."},
+    {METHOD(holdout), .name = "holdout", .type = LNL_TYPE_REAL, .min = 0, .max = 1,
+     .bounds = LNL_BOUND_OPEN_MIN | LNL_BOUND_OPEN_MAX,
+     .help = "transition = anchor: fraction of each noisy class held out to choose C among 0.01, "
+             "0.1, 1, 10 and 100 times the method's C."},
+    {METHOD(folds), .name = "folds", .type = LNL_TYPE_INT, .min = 2, .max = 1000,
+     .help = "transition = confident: cross-validation folds, stratified by noisy label, for the "
+             "out-of-sample probabilities."},
 };
 
 size_t lnl_config_key_count(void) { return sizeof config_keys / sizeof config_keys[0]; }
@@ -322,7 +349,8 @@ const lnl_config_key *lnl_config_key_find(lnl_config_kind kind, const char *name
 bool lnl_config_key_spans_lines(const lnl_config_key *key)
 {
     return key->type == LNL_TYPE_WEIGHTS || key->type == LNL_TYPE_RATES ||
-           key->type == LNL_TYPE_MATRIX;
+           key->type == LNL_TYPE_MATRIX || key->type == LNL_TYPE_PAIRS ||
+           key->type == LNL_TYPE_MAPPING;
 }
 
 static const char *const kind_words[LNL_CONFIG_KIND_COUNT] = {"experiment", "data", "noise",
@@ -423,6 +451,11 @@ static void format_number(double value, char *out, size_t size)
 {
     if (value == (double)INT_MAX) {
         snprintf(out, size, "2^31 - 1");
+        return;
+    }
+    /* Whole numbers without an exponent: "100", not "1e+02". */
+    if (value == floor(value) && fabs(value) < 1e15) {
+        snprintf(out, size, "%.0f", value);
         return;
     }
     for (int digits = 1; digits <= 17; digits++) {
@@ -550,6 +583,21 @@ static void describe_key(const lnl_config_key *key, bool markdown, char *out, si
         snprintf(out, size,
                  "K rows of K numbers >= 0 that each sum to 1, with 2 <= K <= %d",
                  LNL_MAX_CLASSES);
+        return;
+    case LNL_TYPE_PAIRS:
+        snprintf(out, size,
+                 "pairs rho_pos/rho_neg of numbers in [0, 1], separated by commas (at most %d)",
+                 LNL_MAX_RATES);
+        return;
+    case LNL_TYPE_MAPPING:
+        snprintf(out, size,
+                 "items SOURCE -> TARGET of two different class names, separated by commas, "
+                 "each source at most once");
+        return;
+    case LNL_TYPE_TRANSITION:
+        snprintf(out, size, "%sknown%s, %sanchor%s, %sconfident%s or a file path",
+                 markdown ? "`" : "", markdown ? "`" : "", markdown ? "`" : "",
+                 markdown ? "`" : "", markdown ? "`" : "", markdown ? "`" : "");
         return;
     }
     snprintf(out, size, "a valid value");
@@ -987,6 +1035,214 @@ cleanup:
     return status;
 }
 
+/* Removes leading and trailing spaces of text in place and returns its new start. */
+static char *strip_spaces(char *text)
+{
+    while (isspace((unsigned char)*text))
+        text++;
+    char *tail = text + strlen(text);
+    while (tail > text && isspace((unsigned char)tail[-1]))
+        *--tail = '\0';
+    return text;
+}
+
+/* Reads class_conditional pairs "rho_pos/rho_neg, ...": each setting's two
+ * flip rates into pairs[r] and their mean, rounded to 12 decimals, into
+ * rates[r], the number that runs.csv and the tables show as the rate. */
+static lnl_status store_pairs(const lnl_config_key *key, const char *value,
+                              lnl_noise_spec *spec, const char *section, char *message,
+                              size_t message_size)
+{
+    lnl_status status = LNL_ERR_NOMEM;
+    size_t length = strlen(value);
+    char *text = malloc(length + 1);
+    char **items = malloc((length + 1) * sizeof *items);
+    if (text == NULL || items == NULL) {
+        snprintf(message, message_size, "out of memory while reading pairs in %s", section);
+        goto cleanup;
+    }
+    memcpy(text, value, length + 1);
+
+    size_t empty_index = 0;
+    long count = split_list(text, items, length + 1, &empty_index);
+    status = LNL_ERR_CONFIG;
+    if (count < 0) {
+        snprintf(message, message_size,
+                 "empty item %zu in pairs in %s: remove the extra comma", empty_index + 1,
+                 section);
+        goto cleanup;
+    }
+    if (count > LNL_MAX_RATES) {
+        snprintf(message, message_size, "too many pairs in %s: %ld, at most %d", section,
+                 count, LNL_MAX_RATES);
+        goto cleanup;
+    }
+
+    spec->n_rates = 0;
+    for (long i = 0; i < count; i++) {
+        char quoted[ITEM_MAX + 1];
+        snprintf(quoted, sizeof quoted, "%s", items[i]);
+        char *slash = strchr(items[i], '/');
+        double rates[2];
+        bool valid = slash != NULL;
+        if (valid) {
+            *slash = '\0';
+            char *parts[2] = {strip_spaces(items[i]), strip_spaces(slash + 1)};
+            for (int p = 0; p < 2 && valid; p++)
+                valid = parse_real(parts[p], &rates[p]) && in_range(key, rates[p]);
+        }
+        if (!valid) {
+            snprintf(message, message_size,
+                     "invalid pair \"%s\" for pairs in %s: expected rho_pos/rho_neg, two "
+                     "numbers in [0, 1] such as 0.3/0.1",
+                     quoted, section);
+            goto cleanup;
+        }
+        for (size_t j = 0; j < spec->n_rates; j++) {
+            if (spec->pairs[j][0] == rates[0] && spec->pairs[j][1] == rates[1]) {
+                snprintf(message, message_size, "pair %g/%g appears twice in pairs in %s",
+                         rates[0], rates[1], section);
+                goto cleanup;
+            }
+        }
+        spec->pairs[spec->n_rates][0] = rates[0];
+        spec->pairs[spec->n_rates][1] = rates[1];
+        spec->rates[spec->n_rates] = round12(0.5 * (rates[0] + rates[1]));
+        spec->n_rates++;
+    }
+    status = LNL_OK;
+
+cleanup:
+    if (status != LNL_OK)
+        spec->n_rates = 0;
+    free(items);
+    free(text);
+    return status;
+}
+
+/* Copies text[0..length) without leading and trailing spaces into a class
+ * name field. Returns false when the name is empty or too long. */
+static bool copy_class_name(const char *text, size_t length, char *out, size_t size)
+{
+    while (length > 0 && isspace((unsigned char)text[0])) {
+        text++;
+        length--;
+    }
+    while (length > 0 && isspace((unsigned char)text[length - 1]))
+        length--;
+    if (length == 0 || length >= size)
+        return false;
+    memcpy(out, text, length);
+    out[length] = '\0';
+    return true;
+}
+
+/* Reads an asymmetric mapping "SOURCE -> TARGET, ..." of class names. The
+ * names are checked against the data sets when the sweep loads them. */
+static lnl_status store_mapping(const lnl_config_key *key, const char *value,
+                                lnl_noise_spec *spec, const char *section, char *message,
+                                size_t message_size)
+{
+    (void)key;
+    lnl_status status = LNL_ERR_NOMEM;
+    size_t length = strlen(value);
+    char *text = malloc(length + 1);
+    char **items = malloc((length + 1) * sizeof *items);
+    lnl_class_mapping *mappings = NULL;
+    if (text == NULL || items == NULL) {
+        snprintf(message, message_size, "out of memory while reading mapping in %s", section);
+        goto cleanup;
+    }
+    memcpy(text, value, length + 1);
+
+    size_t empty_index = 0;
+    long count = split_list(text, items, length + 1, &empty_index);
+    status = LNL_ERR_CONFIG;
+    if (count < 0) {
+        snprintf(message, message_size,
+                 "empty item %zu in mapping in %s: remove the extra comma", empty_index + 1,
+                 section);
+        goto cleanup;
+    }
+    mappings = calloc((size_t)count, sizeof *mappings);
+    if (mappings == NULL) {
+        status = LNL_ERR_NOMEM;
+        snprintf(message, message_size, "out of memory while reading mapping in %s", section);
+        goto cleanup;
+    }
+
+    for (long i = 0; i < count; i++) {
+        const char *arrow = strstr(items[i], "->");
+        lnl_class_mapping *pair = &mappings[i];
+        if (arrow == NULL ||
+            !copy_class_name(items[i], (size_t)(arrow - items[i]), pair->source,
+                             sizeof pair->source) ||
+            !copy_class_name(arrow + 2, strlen(arrow + 2), pair->target, sizeof pair->target) ||
+            strstr(arrow + 2, "->") != NULL) {
+            snprintf(message, message_size,
+                     "invalid item \"%.*s\" for mapping in %s: expected SOURCE -> TARGET with "
+                     "two class names of 1 to %d bytes, such as 3 -> 8",
+                     ITEM_MAX, items[i], section, LNL_NAME_MAX - 1);
+            goto cleanup;
+        }
+        if (strcmp(pair->source, pair->target) == 0) {
+            snprintf(message, message_size,
+                     "invalid item \"%.*s\" for mapping in %s: a class cannot flip to itself",
+                     ITEM_MAX, items[i], section);
+            goto cleanup;
+        }
+        for (long j = 0; j < i; j++) {
+            if (strcmp(mappings[j].source, pair->source) == 0) {
+                snprintf(message, message_size,
+                         "class \"%s\" is mapped twice in mapping in %s; each class flips to "
+                         "one target",
+                         pair->source, section);
+                goto cleanup;
+            }
+        }
+    }
+
+    free(spec->mappings);
+    spec->mappings = mappings;
+    spec->n_mappings = (size_t)count;
+    mappings = NULL;
+    status = LNL_OK;
+
+cleanup:
+    free(mappings);
+    free(items);
+    free(text);
+    return status;
+}
+
+/* Reads `transition`: one of the words known, anchor and confident, or
+ * else the path of a matrix file (write ./known for a file named known). */
+static lnl_status store_transition(const lnl_config_key *key, const char *value,
+                                   lnl_method_spec *spec, const char *section, char *message,
+                                   size_t message_size)
+{
+    static const struct {
+        const char *word;
+        lnl_transition_source source;
+    } words[] = {{"known", LNL_TRANSITION_KNOWN},
+                 {"anchor", LNL_TRANSITION_ANCHOR},
+                 {"confident", LNL_TRANSITION_CONFIDENT}};
+
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        if (strcmp(value, words[i].word) == 0) {
+            spec->transition = words[i].source;
+            spec->transition_path[0] = '\0';
+            return LNL_OK;
+        }
+    }
+    if (strlen(value) >= sizeof spec->transition_path)
+        return invalid_value(key, value, section, " (the path is too long)", message,
+                             message_size);
+    spec->transition = LNL_TRANSITION_FILE;
+    snprintf(spec->transition_path, sizeof spec->transition_path, "%s", value);
+    return LNL_OK;
+}
+
 static lnl_status store_text(const lnl_config_key *key, const char *value, char *field,
                              const char *section, char *message, size_t message_size)
 {
@@ -1122,6 +1378,12 @@ lnl_status lnl_config_value_store(const lnl_config_key *key, const char *value, 
         return store_rates(key, value, spec, section, message, message_size);
     case LNL_TYPE_MATRIX:
         return store_matrix(key, value, spec, section, message, message_size);
+    case LNL_TYPE_PAIRS:
+        return store_pairs(key, value, spec, section, message, message_size);
+    case LNL_TYPE_MAPPING:
+        return store_mapping(key, value, spec, section, message, message_size);
+    case LNL_TYPE_TRANSITION:
+        return store_transition(key, value, spec, section, message, message_size);
     }
     snprintf(message, message_size, "key %s in %s has an unknown type", key->name, section);
     return LNL_ERR_CONFIG;
@@ -1162,6 +1424,9 @@ void lnl_config_defaults_noise(lnl_noise_spec *spec)
     spec->matrix = NULL;
     spec->has_seed = false;
     spec->rng = LNL_RNG_DEFAULT;
+    spec->positive[0] = '\0';
+    spec->n_mappings = 0;
+    spec->mappings = NULL;
 }
 
 void lnl_config_defaults_method(lnl_method_spec *spec)
@@ -1181,6 +1446,11 @@ void lnl_config_defaults_method(lnl_method_spec *spec)
     spec->lr = 0.01;
     spec->momentum = 0.9;
     spec->weight_decay = 0.0;
+    spec->transition = LNL_TRANSITION_NONE;
+    spec->transition_path[0] = '\0';
+    spec->anchor_percentile = 97.0;
+    spec->holdout = 0.2;
+    spec->folds = 5;
 }
 
 /* ---- the key reference ---------------------------------------------- */
@@ -1208,9 +1478,10 @@ static const char reference_intro[] =
     "- A line that starts with `;` or `#` is a comment. Inside a value, `;`\n"
     "  after a space starts a comment, except in `matrix`, where `;` separates\n"
     "  rows.\n"
-    "- A line holds at most %d bytes. The values of `rates`, `weights` and\n"
-    "  `matrix` can continue on the following lines when those are indented;\n"
-    "  any other indented line after a key is an error.\n"
+    "- A line holds at most %d bytes. The values of `rates`, `weights`,\n"
+    "  `matrix`, `pairs` and `mapping` can continue on the following lines\n"
+    "  when those are indented; any other indented line after a key is an\n"
+    "  error.\n"
     "- Every key may appear once per section. Unknown sections and keys, keys\n"
     "  of another data source and empty values are errors.\n"
     "- Booleans are `true`/`false`, `yes`/`no`, `on`/`off` or `1`/`0`.\n"
@@ -1228,6 +1499,28 @@ static const char reference_intro[] =
     "Entries are >= 0 and every row sums to 1 within 1e-9. A matrix noise\n"
     "section has the single rate 1, and its K must match every generated data\n"
     "set's `n_classes`.\n"
+    "\n"
+    "`pairs` (type = class_conditional, two classes) lists settings\n"
+    "`rho_pos/rho_neg` separated by commas, such as `0.2/0.2, 0.3/0.1`.\n"
+    "rho_pos = P(noisy = negative | clean = positive) and rho_neg =\n"
+    "P(noisy = positive | clean = negative), the noise of Natarajan et al.\n"
+    "(NeurIPS 2013). The rate of a setting, in runs.csv and the tables, is\n"
+    "the mean of its two rates rounded to 12 decimals, and the `setting`\n"
+    "column of runs.csv and the table headers show the pair, because two\n"
+    "settings can share a mean.\n"
+    "\n"
+    "`mapping` (type = asymmetric) lists `SOURCE -> TARGET` items separated by\n"
+    "commas, such as `3 -> 8, 7 -> 1`, with class names as the data set names\n"
+    "them (the CSV label text). A mapped class keeps its label with\n"
+    "probability 1 - rate and flips to its target otherwise; the other\n"
+    "classes keep their labels. Names the data set does not have are an\n"
+    "error when the sweep loads the data.\n"
+    "\n"
+    "`transition` (methods with loss = forward, backward or unbiased) names\n"
+    "the transition matrix the loss uses: `known`, the noise model's T;\n"
+    "`anchor` or `confident`, estimated from the noisy training labels; or\n"
+    "the path of a file with K lines of K numbers (rows are clean classes).\n"
+    "runs.csv records the T a run used and its error against the true T.\n"
     "\n"
     "With `rng = numpy` a stream is numpy's RandomState, which takes seeds\n"
     "below 2^32: `random_state` and `seed` must be below 2^32, and so must\n"
@@ -1289,6 +1582,9 @@ static const char *type_word(lnl_config_type type)
     case LNL_TYPE_WEIGHTS: return "list of numbers";
     case LNL_TYPE_RATES: return "list of rates";
     case LNL_TYPE_MATRIX: return "matrix";
+    case LNL_TYPE_PAIRS: return "list of rate pairs";
+    case LNL_TYPE_MAPPING: return "class mapping";
+    case LNL_TYPE_TRANSITION: return "choice or path";
     }
     return "value";
 }
@@ -1365,6 +1661,9 @@ static void describe_default(const lnl_config_key *key, const void *spec, char *
     case LNL_TYPE_WEIGHTS:
     case LNL_TYPE_RATES:
     case LNL_TYPE_MATRIX:
+    case LNL_TYPE_PAIRS:
+    case LNL_TYPE_MAPPING:
+    case LNL_TYPE_TRANSITION:
         break;
     }
     snprintf(out, size, "none");

@@ -43,7 +43,10 @@ typedef enum lnl_config_type {
     LNL_TYPE_TEST_SIZE,     /* a fraction in (0, 1) or an integer count >= 1 */
     LNL_TYPE_WEIGHTS,       /* make_classification weights */
     LNL_TYPE_RATES,         /* noise rates: numbers and start:stop:step ranges */
-    LNL_TYPE_MATRIX         /* a square row-stochastic matrix */
+    LNL_TYPE_MATRIX,        /* a square row-stochastic matrix */
+    LNL_TYPE_PAIRS,         /* class_conditional flip rates rho_pos/rho_neg */
+    LNL_TYPE_MAPPING,       /* asymmetric noise: "source -> target" class names */
+    LNL_TYPE_TRANSITION     /* known, anchor, confident or a matrix file */
 } lnl_config_type;
 
 enum { LNL_BOUND_OPEN_MIN = 1, LNL_BOUND_OPEN_MAX = 2 };

@@ -49,6 +49,48 @@ static lnl_status check_matrix(const double *matrix, size_t n_classes, lnl_error
     return LNL_OK;
 }
 
+static lnl_status check_class_conditional(const lnl_noise_model *model, lnl_error *err)
+{
+    if (model->n_classes != 2)
+        return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0,
+                             "class_conditional noise needs 2 classes, got %zu; use matrix "
+                             "or asymmetric noise for more",
+                             model->n_classes);
+    if (!(model->rate_positive >= 0.0 && model->rate_positive <= 1.0) ||
+        !(model->rate_negative >= 0.0 && model->rate_negative <= 1.0))
+        return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0,
+                             "class_conditional flip rates rho_pos = %g and rho_neg = %g must "
+                             "both be in [0, 1]",
+                             model->rate_positive, model->rate_negative);
+    if (model->positive > 1)
+        return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0,
+                             "class_conditional positive class %zu is not 0 or 1",
+                             model->positive);
+    return LNL_OK;
+}
+
+static lnl_status check_asymmetric(const lnl_noise_model *model, lnl_error *err)
+{
+    if (!(model->rate >= 0.0 && model->rate <= 1.0))
+        return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0, "noise rate %g is outside [0, 1]",
+                             model->rate);
+    if (model->mapping == NULL)
+        return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0,
+                             "asymmetric noise requires a class mapping of %zu entries, got "
+                             "NULL",
+                             model->n_classes);
+    for (size_t c = 0; c < model->n_classes; c++) {
+        int target = model->mapping[c];
+        if (target != -1 && (target < 0 || (size_t)target >= model->n_classes ||
+                             (size_t)target == c))
+            return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0,
+                                 "asymmetric noise maps class %zu to %d; a target must be "
+                                 "another class in [0, %zu), or -1 for none",
+                                 c, target, model->n_classes);
+    }
+    return LNL_OK;
+}
+
 static lnl_status check_model(const lnl_noise_model *model, lnl_error *err)
 {
     if (model == NULL)
@@ -73,6 +115,10 @@ static lnl_status check_model(const lnl_noise_model *model, lnl_error *err)
         return LNL_OK;
     case LNL_NOISE_MATRIX:
         return check_matrix(model->matrix, model->n_classes, err);
+    case LNL_NOISE_CLASS_CONDITIONAL:
+        return check_class_conditional(model, err);
+    case LNL_NOISE_ASYMMETRIC:
+        return check_asymmetric(model, err);
     }
     return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0, "unknown noise type %d",
                          (int)model->type);
@@ -86,6 +132,22 @@ static void transition_row(const lnl_noise_model *model, size_t c, double *row)
 
     if (model->type == LNL_NOISE_MATRIX) {
         memcpy(row, model->matrix + c * k, k * sizeof *row);
+        return;
+    }
+    if (model->type == LNL_NOISE_CLASS_CONDITIONAL) {
+        size_t positive = model->positive, negative = 1 - positive;
+        double flip = c == positive ? model->rate_positive : model->rate_negative;
+        row[c] = 1.0 - flip;
+        row[c == positive ? negative : positive] = flip;
+        return;
+    }
+    if (model->type == LNL_NOISE_ASYMMETRIC) {
+        for (size_t j = 0; j < k; j++)
+            row[j] = 0.0;
+        int target = model->mapping[c];
+        row[c] = target >= 0 ? 1.0 - model->rate : 1.0;
+        if (target >= 0)
+            row[target] = model->rate;
         return;
     }
 
@@ -382,4 +444,124 @@ double lnl_noise_realized_rate(const int *clean, const int *noisy, size_t n)
         if (clean[s] != noisy[s])
             changed++;
     return (double)changed / (double)n;
+}
+
+/* ---- noise models of config sections ------------------------------------ */
+
+/* The index of the class named name, or -1 when the data set has none. */
+static int find_class(const lnl_dataset *data, const char *name)
+{
+    for (size_t c = 0; c < data->n_classes; c++)
+        if (strcmp(data->class_names[c], name) == 0)
+            return (int)c;
+    return -1;
+}
+
+/* Writes the data set's class names as "a", "b", "c" for messages, cut
+ * with "..." when they do not fit. */
+static void list_classes(const lnl_dataset *data, char *out, size_t size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t c = 0; c < data->n_classes; c++) {
+        int written = snprintf(out + used, size - used, "%s\"%s\"", c > 0 ? ", " : "",
+                               data->class_names[c]);
+        if (written < 0 || (size_t)written >= size - used) {
+            if (size > 4)
+                snprintf(out + (used < size - 4 ? used : size - 4), 4, "...");
+            return;
+        }
+        used += (size_t)written;
+    }
+}
+
+static lnl_status unknown_class(const lnl_noise_spec *spec, const lnl_dataset *data,
+                                const char *config_path, const char *key, const char *name,
+                                lnl_error *err)
+{
+    char classes[512];
+    list_classes(data, classes, sizeof classes);
+    return lnl_error_set(err, LNL_ERR_CONFIG, config_path, spec->line,
+                         "%s in [noise %s] names the class \"%s\", which the data set does not "
+                         "have; its classes are %s",
+                         key, spec->name, name, classes);
+}
+
+lnl_status lnl_noise_model_from_spec(const lnl_noise_spec *spec, size_t rate_index,
+                                     const lnl_dataset *data, const char *config_path,
+                                     int *mapping, lnl_noise_model *model, lnl_error *err)
+{
+    if (spec == NULL || data == NULL || model == NULL)
+        return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0,
+                             "lnl_noise_model_from_spec needs a spec, a data set and a model");
+    if (rate_index >= spec->n_rates)
+        return lnl_error_set(err, LNL_ERR_CONFIG, config_path, spec->line,
+                             "[noise %s] has %zu rates; there is no rate %zu", spec->name,
+                             spec->n_rates, rate_index);
+
+    size_t k = data->n_classes;
+    memset(model, 0, sizeof *model);
+    model->type = spec->type;
+    model->sampling = spec->sampling;
+    model->n_classes = k;
+    model->rate = spec->rates[rate_index];
+
+    switch (spec->type) {
+    case LNL_NOISE_SYMMETRIC:
+    case LNL_NOISE_PAIR:
+        return LNL_OK;
+    case LNL_NOISE_MATRIX:
+        if (spec->matrix_order != k)
+            return lnl_error_set(err, LNL_ERR_CONFIG, config_path, spec->line,
+                                 "[noise %s] has a %zu x %zu matrix, but the data set has %zu "
+                                 "classes",
+                                 spec->name, spec->matrix_order, spec->matrix_order, k);
+        model->matrix = spec->matrix;
+        return LNL_OK;
+    case LNL_NOISE_CLASS_CONDITIONAL: {
+        if (k != 2)
+            return lnl_error_set(err, LNL_ERR_CONFIG, config_path, spec->line,
+                                 "[noise %s] is class_conditional, which needs 2 classes, but "
+                                 "the data set has %zu; use asymmetric or matrix noise",
+                                 spec->name, k);
+        int positive = 1;
+        if (spec->positive[0] != '\0' && (positive = find_class(data, spec->positive)) < 0)
+            return unknown_class(spec, data, config_path, "positive", spec->positive, err);
+        model->positive = (size_t)positive;
+        model->rate_positive = spec->pairs[rate_index][0];
+        model->rate_negative = spec->pairs[rate_index][1];
+        return LNL_OK;
+    }
+    case LNL_NOISE_ASYMMETRIC:
+        if (mapping == NULL)
+            return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0,
+                                 "asymmetric noise needs a mapping buffer of %zu entries", k);
+        for (size_t c = 0; c < k; c++)
+            mapping[c] = -1;
+        for (size_t m = 0; m < spec->n_mappings; m++) {
+            const lnl_class_mapping *pair = &spec->mappings[m];
+            int source = find_class(data, pair->source);
+            int target = find_class(data, pair->target);
+            if (source < 0)
+                return unknown_class(spec, data, config_path, "mapping", pair->source, err);
+            if (target < 0)
+                return unknown_class(spec, data, config_path, "mapping", pair->target, err);
+            mapping[source] = target;
+        }
+        model->mapping = mapping;
+        return LNL_OK;
+    }
+    return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0, "unknown noise type %d",
+                         (int)spec->type);
+}
+
+void lnl_noise_setting_label(const lnl_noise_spec *spec, size_t rate_index, char *out,
+                             size_t size)
+{
+    if (size == 0)
+        return;
+    out[0] = '\0';
+    if (spec->type == LNL_NOISE_CLASS_CONDITIONAL && rate_index < spec->n_rates)
+        snprintf(out, size, "%.12g/%.12g", spec->pairs[rate_index][0],
+                 spec->pairs[rate_index][1]);
 }

@@ -27,6 +27,7 @@
 #include "lnl/noise.h"
 #include "lnl/report.h"
 #include "lnl/split.h"
+#include "lnl/transition.h"
 
 static const char *noise_type_name(lnl_noise_type type)
 {
@@ -34,6 +35,8 @@ static const char *noise_type_name(lnl_noise_type type)
     case LNL_NOISE_SYMMETRIC: return "symmetric";
     case LNL_NOISE_PAIR: return "pair";
     case LNL_NOISE_MATRIX: return "matrix";
+    case LNL_NOISE_CLASS_CONDITIONAL: return "class_conditional";
+    case LNL_NOISE_ASYMMETRIC: return "asymmetric";
     }
     return "unknown";
 }
@@ -148,6 +151,7 @@ typedef struct noisy_split {
     int *clean;          /* n_train clean labels of split.train */
     int *noisy;          /* n_train noisy labels */
     double *transition;  /* K x K */
+    int *mapping;        /* K: asymmetric noise's class mapping (lnl_noise_model_from_spec) */
 } noisy_split;
 
 static void noisy_split_destroy(noisy_split *s)
@@ -157,13 +161,18 @@ static void noisy_split_destroy(noisy_split *s)
     free(s->clean);
     free(s->noisy);
     free(s->transition);
+    free(s->mapping);
     memset(s, 0, sizeof *s);
 }
 
+/* rate_index picks the noise section's setting: its pair for
+ * class_conditional noise, its class names for the others. rate is the
+ * rate of the other types, which lnl corrupt may take from outside the
+ * section's list. */
 static lnl_status noisy_split_create(const lnl_config *config, const lnl_dataset *dataset,
                                      const lnl_data_spec *data, const lnl_noise_spec *noise,
-                                     double rate, int seed_index, noisy_split *out,
-                                     lnl_error *err)
+                                     size_t rate_index, double rate, int seed_index,
+                                     noisy_split *out, lnl_error *err)
 {
     memset(out, 0, sizeof *out);
     size_t k = dataset->n_classes;
@@ -188,7 +197,8 @@ static lnl_status noisy_split_create(const lnl_config *config, const lnl_dataset
     out->clean = malloc((n_train + 1) * sizeof(int));
     out->noisy = malloc((n_train + 1) * sizeof(int));
     out->transition = malloc(k * k * sizeof(double));
-    if (!out->clean || !out->noisy || !out->transition) {
+    out->mapping = malloc(k * sizeof(int));
+    if (!out->clean || !out->noisy || !out->transition || !out->mapping) {
         status = lnl_error_set(err, LNL_ERR_NOMEM, NULL, 0, "out of memory for labels");
         goto fail;
     }
@@ -202,7 +212,12 @@ static lnl_status noisy_split_create(const lnl_config *config, const lnl_dataset
                                data->name, k);
         goto fail;
     }
-    lnl_noise_model model = {noise->type, noise->sampling, k, rate, noise->matrix};
+    lnl_noise_model model;
+    status = lnl_noise_model_from_spec(noise, rate_index, dataset, config->path, out->mapping,
+                                       &model, err);
+    if (status != LNL_OK)
+        goto fail;
+    model.rate = rate;
     status = lnl_noise_transition(&model, out->transition, err);
     if (status != LNL_OK)
         goto fail;
@@ -249,6 +264,20 @@ static void reject_non_finite(lnl_run_result *result)
     }
 }
 
+/* The method's transition key as runs.csv records it: "known", "anchor",
+ * "confident", the matrix file's path, or "" for a loss that reads no T. */
+static const char *transition_source_name(const lnl_method_spec *method)
+{
+    switch (method->transition) {
+    case LNL_TRANSITION_NONE: return "";
+    case LNL_TRANSITION_KNOWN: return "known";
+    case LNL_TRANSITION_ANCHOR: return "anchor";
+    case LNL_TRANSITION_CONFIDENT: return "confident";
+    case LNL_TRANSITION_FILE: return method->transition_path;
+    }
+    return "";
+}
+
 /* Fits the method and measures accuracies; failures go into the result. */
 static void run_cell(const lnl_config *config, lnl_dataset *const *datasets, const cell *c,
                      lnl_run_result *result)
@@ -266,13 +295,17 @@ static void run_cell(const lnl_config *config, lnl_dataset *const *datasets, con
     result->method = method->name;
     result->noise_type = noise_type_name(noise->type);
     result->rate = noise->rates[c->rate];
+    lnl_noise_setting_label(noise, c->rate, result->setting, sizeof result->setting);
+    result->transition = transition_source_name(method);
+    result->transition_error_max = NAN;
+    result->transition_error_frobenius = NAN;
     result->seed = c->seed;
     result->n_classes = k;
     result->ok = false;
 
     noisy_split labels;
-    lnl_status status = noisy_split_create(config, dataset, data, noise, result->rate, c->seed,
-                                           &labels, &err);
+    lnl_status status = noisy_split_create(config, dataset, data, noise, c->rate, result->rate,
+                                           c->seed, &labels, &err);
     if (status != LNL_OK) {
         snprintf(result->message, sizeof result->message, "%s", err.message);
         return;
@@ -321,6 +354,12 @@ static void run_cell(const lnl_config *config, lnl_dataset *const *datasets, con
         result->iterations = output.optim.iterations;
         result->converged = output.optim.converged;
         result->objective = output.optim.f;
+        if (output.transition != NULL) {
+            result->transition_matrix = output.transition;
+            output.transition = NULL;
+            result->transition_error_max = output.transition_error_max;
+            result->transition_error_frobenius = output.transition_error_frobenius;
+        }
         if (!output.optim.converged)
             snprintf(result->message, sizeof result->message, "not converged: %s",
                      output.optim.reason);
@@ -341,7 +380,8 @@ static void run_cell(const lnl_config *config, lnl_dataset *const *datasets, con
 static const char runs_header[] =
     "dataset,noise,noise_type,sampling,rate,seed,method,loss,labels,n_train,n_test,"
     "realized_rate,test_accuracy,train_accuracy,train_clean_accuracy,iterations,converged,"
-    "objective,status,message,fit_seconds,confusion\n";
+    "objective,status,message,fit_seconds,confusion,setting,transition,"
+    "transition_error_max,transition_error_frobenius,transition_matrix\n";
 
 /* Writes text as one CSV field, quoted when it holds a comma or a quote. */
 static void write_csv_field(FILE *file, const char *text)
@@ -357,6 +397,36 @@ static void write_csv_field(FILE *file, const char *text)
         fputc(*p == '\n' || *p == '\r' ? ' ' : *p, file);
     }
     fputc('"', file);
+}
+
+/* Writes a number with %.17g, or nothing when it is NaN (not applicable). */
+static void write_optional_number(FILE *file, double value)
+{
+    if (!isnan(value))
+        fprintf(file, "%.17g", value);
+}
+
+/* Writes the loss-correction columns after the confusion matrix: setting,
+ * transition, the two estimation errors, and the T that the method used
+ * as rows separated by ';' and entries by spaces (%.17g). */
+static void write_transition_fields(FILE *file, const lnl_run_result *r)
+{
+    fputc(',', file);
+    write_csv_field(file, r->setting);
+    fputc(',', file);
+    write_csv_field(file, r->transition != NULL ? r->transition : "");
+    fputc(',', file);
+    write_optional_number(file, r->transition_error_max);
+    fputc(',', file);
+    write_optional_number(file, r->transition_error_frobenius);
+    fputc(',', file);
+    if (r->transition_matrix == NULL)
+        return;
+    size_t k = r->n_classes;
+    for (size_t i = 0; i < k; i++)
+        for (size_t j = 0; j < k; j++)
+            fprintf(file, "%.17g%s", r->transition_matrix[i * k + j],
+                    j + 1 < k ? " " : (i + 1 < k ? ";" : ""));
 }
 
 static void write_run_row(FILE *file, const lnl_config *config, const cell *c,
@@ -383,6 +453,7 @@ static void write_run_row(FILE *file, const lnl_config *config, const cell *c,
             for (size_t j = 0; j < r->n_classes; j++)
                 fprintf(file, "%zu%s", r->confusion[i * r->n_classes + j],
                         j + 1 < r->n_classes ? " " : (i + 1 < r->n_classes ? ";" : ""));
+    write_transition_fields(file, r);
     fputc('\n', file);
 }
 
@@ -451,7 +522,7 @@ static size_t split_fields(char *line, char **fields, size_t max_fields)
  * runs_header so that added columns do not move them. */
 typedef struct run_columns {
     size_t count;
-    size_t dataset, noise, rate, method, seed, status, converged;
+    size_t dataset, noise, rate, method, seed, status, converged, setting;
 } run_columns;
 
 static bool find_run_columns(run_columns *columns)
@@ -471,7 +542,7 @@ static bool find_run_columns(run_columns *columns)
         {"dataset", &columns->dataset}, {"noise", &columns->noise},
         {"rate", &columns->rate},       {"method", &columns->method},
         {"seed", &columns->seed},       {"status", &columns->status},
-        {"converged", &columns->converged},
+        {"converged", &columns->converged}, {"setting", &columns->setting},
     };
     for (size_t w = 0; w < sizeof wanted / sizeof wanted[0]; w++) {
         size_t j = 0;
@@ -511,7 +582,8 @@ static bool experiment_key_recorded(const char *name)
 static bool key_selects_cells(const char *section, const char *key)
 {
     return (strcmp(section, "experiment") == 0 && strcmp(key, "seeds") == 0) ||
-           (strncmp(section, "noise ", 6) == 0 && strcmp(key, "rates") == 0);
+           (strncmp(section, "noise ", 6) == 0 &&
+            (strcmp(key, "rates") == 0 || strcmp(key, "pairs") == 0));
 }
 
 /* Writes value with the fewest significant digits (at most 17) that read
@@ -536,6 +608,35 @@ static void write_doubles(FILE *out, const double *values, size_t count, const c
         if (i > 0)
             fputs(separator, out);
         write_double(out, values[i]);
+    }
+}
+
+/* Writes the value of a class_conditional pairs, asymmetric mapping or
+ * method transition key. */
+static void write_correction_value(FILE *out, const lnl_config_key *key, const void *spec)
+{
+    if (key->type == LNL_TYPE_PAIRS) {
+        const lnl_noise_spec *noise = spec;
+        if (noise->type != LNL_NOISE_CLASS_CONDITIONAL || noise->n_rates == 0)
+            fputs("none", out);
+        for (size_t r = 0; noise->type == LNL_NOISE_CLASS_CONDITIONAL && r < noise->n_rates;
+             r++) {
+            fputs(r > 0 ? ", " : "", out);
+            write_double(out, noise->pairs[r][0]);
+            fputc('/', out);
+            write_double(out, noise->pairs[r][1]);
+        }
+    } else if (key->type == LNL_TYPE_MAPPING) {
+        const lnl_noise_spec *noise = spec;
+        if (noise->n_mappings == 0)
+            fputs("none", out);
+        for (size_t m = 0; m < noise->n_mappings; m++)
+            fprintf(out, "%s%s -> %s", m > 0 ? ", " : "", noise->mappings[m].source,
+                    noise->mappings[m].target);
+    } else {
+        const lnl_method_spec *method = spec;
+        const char *source = transition_source_name(method);
+        fputs(source[0] != '\0' ? source : "none", out);
     }
 }
 
@@ -590,6 +691,11 @@ static void write_key_value(FILE *out, const lnl_config_key *key, const void *sp
         write_doubles(out, noise->rates, noise->n_rates, ", ");
         return;
     }
+    case LNL_TYPE_PAIRS:
+    case LNL_TYPE_MAPPING:
+    case LNL_TYPE_TRANSITION:
+        write_correction_value(out, key, spec);
+        return;
     case LNL_TYPE_MATRIX: {
         const lnl_noise_spec *noise = spec;
         if (noise->matrix == NULL) {
@@ -1067,10 +1173,13 @@ static size_t find_cell(const sweep_state *state, char **fields, const run_colum
     if (d == config->n_data || n == config->n_noise || m == config->n_methods)
         return state->n_cells;
 
-    char rate[32];
+    /* class_conditional settings can share a rate, so the pair must match too. */
+    char rate[32], setting[64];
     for (; r < config->noise[n].n_rates; r++) {
         format_rate(config->noise[n].rates[r], rate, sizeof rate);
-        if (strcmp(rate, fields[columns->rate]) == 0)
+        lnl_noise_setting_label(&config->noise[n], r, setting, sizeof setting);
+        if (strcmp(rate, fields[columns->rate]) == 0 &&
+            strcmp(setting, fields[columns->setting]) == 0)
             break;
     }
     if (r == config->noise[n].n_rates)
@@ -1327,6 +1436,7 @@ static void *worker_main(void *argument)
         char *row = format_run_row(state->config, &state->cells[index], &result);
         record_result(state, index, &result, row);
         free(result.confusion);
+        free(result.transition_matrix);
     }
 }
 
@@ -1403,6 +1513,60 @@ static lnl_status check_class_counts(const lnl_config *config, lnl_dataset *cons
     return LNL_OK;
 }
 
+/* Checks what loss correction and the class-named noise types need from
+ * the loaded data sets: the class names of class_conditional and
+ * asymmetric noise, two classes for class_conditional noise and the
+ * unbiased loss, and matrix files of the right order. */
+static lnl_status check_correction_inputs(const lnl_config *config,
+                                          lnl_dataset *const *datasets, lnl_error *err)
+{
+    for (size_t d = 0; d < config->n_data; d++) {
+        const lnl_dataset *dataset = datasets[d];
+        size_t k = dataset->n_classes;
+        int *mapping = malloc(k * sizeof *mapping);
+        double *T = malloc(k * k * sizeof *T);
+        lnl_status status = mapping != NULL && T != NULL
+                                ? LNL_OK
+                                : lnl_error_set(err, LNL_ERR_NOMEM, NULL, 0, "out of memory");
+
+        for (size_t n = 0; n < config->n_noise && status == LNL_OK; n++) {
+            const lnl_noise_spec *noise = &config->noise[n];
+            lnl_noise_model model;
+            if (noise->type == LNL_NOISE_CLASS_CONDITIONAL || noise->type == LNL_NOISE_ASYMMETRIC)
+                status = lnl_noise_model_from_spec(noise, 0, dataset, config->path, mapping,
+                                                   &model, err);
+        }
+        for (size_t m = 0; m < config->n_methods && status == LNL_OK; m++) {
+            const lnl_method_spec *method = &config->methods[m];
+            if (strcmp(method->loss, "unbiased") == 0 && k != 2)
+                status = lnl_error_set(err, LNL_ERR_CONFIG, config->path, method->line,
+                                       "loss = unbiased in [method %s] needs 2 classes, but "
+                                       "[data %s] has %zu; use loss = backward, its multiclass "
+                                       "form",
+                                       method->name, config->data[d].name, k);
+            if (status == LNL_OK && method->transition == LNL_TRANSITION_FILE) {
+                lnl_error read_error;
+                lnl_error_clear(&read_error);
+                if (lnl_transition_read(method->transition_path, k, T, &read_error) != LNL_OK) {
+                    char where[LNL_ERROR_FILE_MAX + 32] = "";
+                    if (read_error.line > 0)
+                        snprintf(where, sizeof where, " (line %ld)", read_error.line);
+                    status = lnl_error_set(err, LNL_ERR_CONFIG, config->path, method->line,
+                                           "transition file of [method %s] for [data %s]%s: "
+                                           "%.700s",
+                                           method->name, config->data[d].name, where,
+                                           read_error.message);
+                }
+            }
+        }
+        free(mapping);
+        free(T);
+        if (status != LNL_OK)
+            return status;
+    }
+    return LNL_OK;
+}
+
 static lnl_status load_datasets(const lnl_config *config, lnl_dataset **datasets,
                                 lnl_error *err)
 {
@@ -1414,7 +1578,10 @@ static lnl_status load_datasets(const lnl_config *config, lnl_dataset **datasets
                 config->data[d].name, datasets[d]->n_rows, datasets[d]->n_features,
                 datasets[d]->n_classes);
     }
-    return check_class_counts(config, datasets, err);
+    lnl_status status = check_class_counts(config, datasets, err);
+    if (status == LNL_OK)
+        status = check_correction_inputs(config, datasets, err);
+    return status;
 }
 
 lnl_status lnl_sweep_run(const lnl_config *config, const lnl_sweep_options *options,
@@ -1555,6 +1722,30 @@ cleanup:
 
 /* ---- lnl corrupt ---------------------------------------------------------- */
 
+/* Finds the setting of a noise section that a rate names: the first listed
+ * rate equal to it. A rate the section does not list is fine for the
+ * types that take any rate (it uses setting 0 for the class names), but
+ * not for class_conditional noise, whose settings are the listed pairs.
+ * NOTE: class_conditional settings with the same mean rate, such as
+ * 0.2/0.2 and 0.3/0.1, share a rate, so lnl corrupt --rate gets the first. */
+static lnl_status find_setting(const lnl_config *config, const lnl_noise_spec *noise,
+                               double rate, size_t *index, lnl_error *err)
+{
+    *index = 0;
+    for (size_t r = 0; r < noise->n_rates; r++) {
+        if (noise->rates[r] == rate) {
+            *index = r;
+            return LNL_OK;
+        }
+    }
+    if (noise->type != LNL_NOISE_CLASS_CONDITIONAL)
+        return LNL_OK;
+    return lnl_error_set(err, LNL_ERR_CONFIG, config->path, noise->line,
+                         "rate %g is not the mean of any pair in [noise %s]; class_conditional "
+                         "noise runs only the settings its pairs list",
+                         rate, noise->name);
+}
+
 lnl_status lnl_corrupt_write(const lnl_config *config, const lnl_data_spec *data,
                              const lnl_noise_spec *noise, double rate, int seed_index,
                              const char *path, lnl_error *err)
@@ -1565,7 +1756,11 @@ lnl_status lnl_corrupt_write(const lnl_config *config, const lnl_data_spec *data
     lnl_status status = lnl_data_load(config, data, &dataset, err);
     if (status != LNL_OK)
         return status;
-    status = noisy_split_create(config, dataset, data, noise, rate, seed_index, &labels, err);
+    size_t rate_index = 0;
+    status = find_setting(config, noise, rate, &rate_index, err);
+    if (status == LNL_OK)
+        status = noisy_split_create(config, dataset, data, noise, rate_index, rate, seed_index,
+                                    &labels, err);
     if (status != LNL_OK)
         goto cleanup;
 
@@ -1620,8 +1815,12 @@ lnl_status lnl_cell_labels(const lnl_config *config, const lnl_dataset *dataset,
     *clean = NULL;
     *noisy = NULL;
     *transition = NULL;
-    lnl_status status = noisy_split_create(config, dataset, data, noise, rate, seed_index,
-                                           &labels, err);
+    size_t rate_index = 0;
+    lnl_status status = find_setting(config, noise, rate, &rate_index, err);
+    if (status != LNL_OK)
+        return status;
+    status = noisy_split_create(config, dataset, data, noise, rate_index, rate, seed_index,
+                                &labels, err);
     if (status != LNL_OK)
         return status;
 

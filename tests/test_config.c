@@ -577,6 +577,80 @@ static void config_matrix_row_sum_tolerance(void **state)
     assert_non_null(strstr(err.message, "row 1 sums to 0.99"));
 }
 
+/* class_conditional pairs: each setting's rates, and their mean as the rate */
+static void config_class_conditional_pairs(void **state)
+{
+    (void)state;
+    lnl_config *config = parse_ok("[data d]\nsource = make_classification\n"
+                                  "[noise cc]\ntype = class_conditional\n"
+                                  "pairs = 0.2/0.2, 0.3 / 0.1,\n  0.4/0.4\n"
+                                  "positive = 1\n[method m]\n");
+    const lnl_noise_spec *noise = &config->noise[0];
+    assert_int_equal(noise->type, LNL_NOISE_CLASS_CONDITIONAL);
+    assert_int_equal(noise->n_rates, 3);
+    const double expected[3][2] = {{0.2, 0.2}, {0.3, 0.1}, {0.4, 0.4}};
+    for (size_t r = 0; r < 3; r++) {
+        assert_true(noise->pairs[r][0] == expected[r][0]);
+        assert_true(noise->pairs[r][1] == expected[r][1]);
+    }
+    /* (0.3 + 0.1) / 2 is 0.2 after rounding to 12 decimals */
+    assert_true(noise->rates[0] == 0.2);
+    assert_true(noise->rates[1] == 0.2);
+    assert_true(noise->rates[2] == 0.4);
+    assert_string_equal(noise->positive, "1");
+    lnl_config_destroy(config);
+}
+
+/* asymmetric mapping: class names around "->", trimmed */
+static void config_asymmetric_mapping(void **state)
+{
+    (void)state;
+    lnl_config *config = parse_ok("[data d]\nsource = make_classification\nn_classes = 10\n"
+                                  "n_informative = 5\n"
+                                  "[noise asym]\ntype = asymmetric\nrates = 0.2, 0.4\n"
+                                  "mapping = 3 -> 8,7->1,\n  cat  ->  dog\n[method m]\n");
+    const lnl_noise_spec *noise = &config->noise[0];
+    assert_int_equal(noise->type, LNL_NOISE_ASYMMETRIC);
+    assert_int_equal(noise->n_rates, 2);
+    assert_int_equal(noise->n_mappings, 3);
+    assert_string_equal(noise->mappings[0].source, "3");
+    assert_string_equal(noise->mappings[0].target, "8");
+    assert_string_equal(noise->mappings[1].source, "7");
+    assert_string_equal(noise->mappings[1].target, "1");
+    assert_string_equal(noise->mappings[2].source, "cat");
+    assert_string_equal(noise->mappings[2].target, "dog");
+    lnl_config_destroy(config);
+}
+
+/* transition: the three words, a path, and the estimator options */
+static void config_method_transition_keys(void **state)
+{
+    (void)state;
+    lnl_config *config = parse_ok("[data d]\nsource = make_classification\n"
+                                  "[noise n]\ntype = symmetric\nrates = 0.1\n"
+                                  "[method f]\nloss = forward\ntransition = known\n"
+                                  "[method b]\nloss = backward\ntransition = anchor\n"
+                                  "anchor_percentile = 100\nholdout = 0.3\n"
+                                  "[method u]\nloss = unbiased\ntransition = confident\n"
+                                  "folds = 3\n"
+                                  "[method p]\nloss = forward\ntransition = data/T.txt\n"
+                                  "[method plain]\n");
+    assert_int_equal(config->methods[0].transition, LNL_TRANSITION_KNOWN);
+    assert_int_equal(config->methods[1].transition, LNL_TRANSITION_ANCHOR);
+    assert_true(config->methods[1].anchor_percentile == 100.0);
+    assert_true(config->methods[1].holdout == 0.3);
+    assert_int_equal(config->methods[2].transition, LNL_TRANSITION_CONFIDENT);
+    assert_int_equal(config->methods[2].folds, 3);
+    assert_int_equal(config->methods[3].transition, LNL_TRANSITION_FILE);
+    assert_string_equal(config->methods[3].transition_path, "data/T.txt");
+    /* defaults */
+    assert_int_equal(config->methods[4].transition, LNL_TRANSITION_NONE);
+    assert_true(config->methods[4].anchor_percentile == 97.0);
+    assert_true(config->methods[4].holdout == 0.2);
+    assert_int_equal(config->methods[4].folds, 5);
+    lnl_config_destroy(config);
+}
+
 /* ---- errors --------------------------------------------------------- */
 
 typedef struct broken_case {
@@ -809,6 +883,79 @@ static const broken_case broken_cases[] = {
      "[experiment]\nrng = numpy\n[data d]\nsource = make_classification\n[noise n]\n"
      "type = pair\nrates = 0.1\nseed = 4294967296\n[method m]\n",
      8, "invalid value \"4294967296\" for seed in [noise n]"},
+    /* class_conditional noise: pairs required, their syntax, no rates */
+    {"class_conditional_without_pairs", "[data d]\nsource = make_classification\n[noise n]\n"
+     "type = class_conditional\n[method m]\n",
+     3, "missing key \"pairs\" in [noise n]: type = class_conditional needs one"},
+    {"pair_without_slash", "[data d]\nsource = make_classification\n[noise n]\n"
+     "type = class_conditional\npairs = 0.2 0.2\n[method m]\n",
+     5, "invalid pair \"0.2 0.2\" for pairs in [noise n]: expected rho_pos/rho_neg"},
+    {"pair_above_one", "[data d]\nsource = make_classification\n[noise n]\n"
+     "type = class_conditional\npairs = 0.2/1.2\n[method m]\n",
+     5, "invalid pair \"0.2/1.2\""},
+    {"duplicate_pair", "[data d]\nsource = make_classification\n[noise n]\n"
+     "type = class_conditional\npairs = 0.2/0.1, 0.2/0.1\n[method m]\n",
+     5, "pair 0.2/0.1 appears twice"},
+    {"rates_with_class_conditional", "[data d]\nsource = make_classification\n[noise n]\n"
+     "type = class_conditional\npairs = 0.2/0.1\nrates = 0.1\n[method m]\n",
+     6, "key \"rates\" does not apply to type = class_conditional"},
+    {"pairs_with_symmetric", "[data d]\nsource = make_classification\n[noise n]\n"
+     "type = symmetric\nrates = 0.1\npairs = 0.2/0.1\n[method m]\n",
+     6, "key \"pairs\" does not apply to this type in [noise n]; it applies only to type = "
+        "class_conditional"},
+    {"positive_with_pair", "[data d]\nsource = make_classification\n[noise n]\n"
+     "type = pair\nrates = 0.1\npositive = 1\n[method m]\n",
+     6, "key \"positive\" does not apply"},
+    {"class_conditional_three_classes", "[data d]\nsource = make_classification\nn_classes = 3\n"
+     "n_informative = 3\n[noise n]\ntype = class_conditional\npairs = 0.2/0.1\n[method m]\n",
+     6, "type = class_conditional in [noise n] needs 2 classes, but [data d] has n_classes = 3"},
+    /* asymmetric noise: mapping required and well formed */
+    {"asymmetric_without_mapping", "[data d]\nsource = make_classification\n[noise n]\n"
+     "type = asymmetric\nrates = 0.1\n[method m]\n",
+     3, "missing key \"mapping\" in [noise n]: type = asymmetric needs one"},
+    {"asymmetric_without_rates", "[data d]\nsource = make_classification\n[noise n]\n"
+     "type = asymmetric\nmapping = 0 -> 1\n[method m]\n",
+     3, "missing key \"rates\" in [noise n]"},
+    {"mapping_without_arrow", "[data d]\nsource = make_classification\n[noise n]\n"
+     "type = asymmetric\nrates = 0.1\nmapping = 3 8\n[method m]\n",
+     6, "invalid item \"3 8\" for mapping in [noise n]: expected SOURCE -> TARGET"},
+    {"mapping_to_itself", "[data d]\nsource = make_classification\n[noise n]\n"
+     "type = asymmetric\nrates = 0.1\nmapping = 3 -> 3\n[method m]\n",
+     6, "a class cannot flip to itself"},
+    {"mapping_source_twice", "[data d]\nsource = make_classification\n[noise n]\n"
+     "type = asymmetric\nrates = 0.1\nmapping = 3 -> 8, 3 -> 5\n[method m]\n",
+     6, "class \"3\" is mapped twice"},
+    {"mapping_empty_target", "[data d]\nsource = make_classification\n[noise n]\n"
+     "type = asymmetric\nrates = 0.1\nmapping = 3 ->\n[method m]\n",
+     6, "invalid item \"3 ->\""},
+    {"mapping_with_matrix_type", "[data d]\nsource = make_classification\n[noise n]\n"
+     "type = matrix\nmatrix = 1 0; 0 1\nmapping = 0 -> 1\n[method m]\n",
+     6, "key \"mapping\" does not apply to this type in [noise n]; it applies only to type = "
+        "asymmetric"},
+    /* loss correction keys */
+    {"forward_without_transition", VALID_REST "loss = forward\n", 6,
+     "missing key \"transition\" in [method m]: loss = forward needs a transition matrix"},
+    {"transition_with_ce", VALID_REST "transition = known\n", 7,
+     "key \"transition\" does not apply to loss = ce in [method m]; it applies only to "
+     "loss = forward, backward or unbiased"},
+    {"percentile_with_confident", VALID_REST "loss = backward\ntransition = confident\n"
+     "anchor_percentile = 90\n", 9,
+     "key \"anchor_percentile\" does not apply to this transition in [method m]; it applies "
+     "only to transition = anchor"},
+    {"folds_with_known", VALID_REST "loss = forward\ntransition = known\nfolds = 3\n", 9,
+     "key \"folds\" does not apply to this transition in [method m]; it applies only to "
+     "transition = confident"},
+    {"percentile_above_100", VALID_REST "loss = forward\ntransition = anchor\n"
+     "anchor_percentile = 101\n", 9,
+     "invalid value \"101\" for anchor_percentile in [method m]: expected a number in [0, 100]"},
+    {"holdout_one", VALID_REST "loss = forward\ntransition = anchor\nholdout = 1\n", 9,
+     "invalid value \"1\" for holdout in [method m]: expected a number in (0, 1)"},
+    {"folds_one", VALID_REST "loss = forward\ntransition = confident\nfolds = 1\n", 9,
+     "invalid value \"1\" for folds in [method m]: expected an integer from 2 to 1000"},
+    {"unbiased_three_classes", "[data d]\nsource = make_classification\nn_classes = 3\n"
+     "n_informative = 3\n[noise n]\ntype = pair\nrates = 0.1\n[method m]\nloss = unbiased\n"
+     "transition = known\n",
+     9, "loss = unbiased in [method m] needs 2 classes, but [data d] has n_classes = 3"},
 };
 
 static void config_rejects_broken(void **state)
@@ -1134,6 +1281,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(config_matrix_rows_by_semicolons),
         cmocka_unit_test(config_matrix_rows_on_lines),
         cmocka_unit_test(config_matrix_row_sum_tolerance),
+        cmocka_unit_test(config_class_conditional_pairs),
+        cmocka_unit_test(config_asymmetric_mapping),
+        cmocka_unit_test(config_method_transition_keys),
         cmocka_unit_test(config_line_too_long),
         cmocka_unit_test(config_line_of_198_bytes_fits),
         cmocka_unit_test(config_too_many_sections),

@@ -1,4 +1,5 @@
 #include "lnl/noise.h"
+#include "lnl/dataset.h"
 
 #include <math.h>
 #include <setjmp.h>
@@ -50,7 +51,8 @@ static size_t count_changed(const int *clean, const int *noisy, size_t n)
 static lnl_noise_model make_model(lnl_noise_type type, lnl_noise_sampling sampling,
                                   size_t n_classes, double rate, const double *matrix)
 {
-    lnl_noise_model model = {type, sampling, n_classes, rate, matrix};
+    lnl_noise_model model = {.type = type, .sampling = sampling, .n_classes = n_classes,
+                             .rate = rate, .matrix = matrix};
     return model;
 }
 
@@ -774,6 +776,210 @@ static void noise_confusion_counts_pairs(void **state)
     assert_close(lnl_noise_realized_rate(NULL, NULL, 0), 0.0, 0.0);
 }
 
+/* ---- class_conditional and asymmetric noise ---------------------------- */
+
+static lnl_noise_model class_conditional_model(lnl_noise_sampling sampling, double rho_pos,
+                                               double rho_neg, size_t positive)
+{
+    lnl_noise_model model = {.type = LNL_NOISE_CLASS_CONDITIONAL, .sampling = sampling,
+                             .n_classes = 2, .rate_positive = rho_pos,
+                             .rate_negative = rho_neg, .positive = positive};
+    return model;
+}
+
+/* rho_pos flips the positive class, rho_neg the other. */
+static void noise_transition_class_conditional_by_hand(void **state)
+{
+    (void)state;
+    const double positive_1[4] = {0.9, 0.1, /**/ 0.3, 0.7};
+    const double positive_0[4] = {0.7, 0.3, /**/ 0.1, 0.9};
+
+    lnl_noise_model model = class_conditional_model(LNL_SAMPLING_EXACT, 0.3, 0.1, 1);
+    check_transition(&model, positive_1);
+    model = class_conditional_model(LNL_SAMPLING_BERNOULLI, 0.3, 0.1, 0);
+    check_transition(&model, positive_0);
+}
+
+/* A mapped class keeps 1 - rate and flips rate to its target; the others stay. */
+static void noise_transition_asymmetric_by_hand(void **state)
+{
+    (void)state;
+    const int mapping[4] = {-1, 3, -1, 0};
+    const double expected[16] = {1, 0, 0, 0, /**/ 0, 0.6, 0, 0.4,
+                                 0, 0, 1, 0, /**/ 0.4, 0, 0, 0.6};
+    lnl_noise_model model = make_model(LNL_NOISE_ASYMMETRIC, LNL_SAMPLING_EXACT, 4, 0.4, NULL);
+    model.mapping = mapping;
+    check_transition(&model, expected);
+}
+
+/* Exact class_conditional noise flips round(n_c * rho) labels of each class
+ * (largest remainder): 600 positives at 0.3 flip 180, 400 negatives at
+ * 0.15 flip 60. */
+static void noise_exact_class_conditional_counts(void **state)
+{
+    (void)state;
+    const size_t n = 1000;
+    int *clean = alloc_labels(n);
+    int *noisy = alloc_labels(n);
+    for (size_t i = 0; i < n; i++)
+        clean[i] = i % 5 < 3 ? 1 : 0;
+    lnl_noise_model model = class_conditional_model(LNL_SAMPLING_EXACT, 0.3, 0.15, 1);
+    lnl_rng rng;
+    lnl_rng_seed(&rng, LNL_RNG_DEFAULT, 8);
+
+    assert_int_equal(lnl_noise_apply(&model, clean, n, &rng, noisy, NULL), LNL_OK);
+    const size_t expected[4] = {340, 60, /**/ 180, 420};
+    check_confusion(clean, noisy, n, 2, expected);
+    free(clean);
+    free(noisy);
+}
+
+/* Exact asymmetric noise: only mapped classes change, only to their target,
+ * in the requested number. */
+static void noise_exact_asymmetric_counts(void **state)
+{
+    (void)state;
+    const size_t n = 1000, k = 5;
+    int *clean = cyclic_labels(n, k);
+    int *noisy = alloc_labels(n);
+    const int mapping[5] = {-1, 4, -1, 0, -1};
+    lnl_noise_model model = make_model(LNL_NOISE_ASYMMETRIC, LNL_SAMPLING_EXACT, k, 0.25, NULL);
+    model.mapping = mapping;
+    lnl_rng rng;
+    lnl_rng_seed(&rng, LNL_RNG_DEFAULT, 9);
+
+    assert_int_equal(lnl_noise_apply(&model, clean, n, &rng, noisy, NULL), LNL_OK);
+    /* 200 labels per class; classes 1 and 3 flip 50 each */
+    size_t expected[25] = {0};
+    expected[0 * 5 + 0] = 200;
+    expected[1 * 5 + 1] = 150;
+    expected[1 * 5 + 4] = 50;
+    expected[2 * 5 + 2] = 200;
+    expected[3 * 5 + 3] = 150;
+    expected[3 * 5 + 0] = 50;
+    expected[4 * 5 + 4] = 200;
+    check_confusion(clean, noisy, n, k, expected);
+    free(clean);
+    free(noisy);
+}
+
+static void noise_rejects_invalid_class_models(void **state)
+{
+    (void)state;
+    const int clean[4] = {0, 1, 0, 1};
+
+    lnl_noise_model model = class_conditional_model(LNL_SAMPLING_EXACT, 0.3, 1.5, 1);
+    check_apply_rejected(&model, clean, 4, "rho_neg = 1.5", "[0, 1]");
+    model = class_conditional_model(LNL_SAMPLING_EXACT, NAN, 0.1, 1);
+    check_transition_rejected(&model, "rho_pos = nan", "[0, 1]");
+    model = class_conditional_model(LNL_SAMPLING_EXACT, 0.3, 0.1, 2);
+    check_transition_rejected(&model, "positive class 2", "not 0 or 1");
+    model = class_conditional_model(LNL_SAMPLING_EXACT, 0.3, 0.1, 1);
+    model.n_classes = 3;
+    check_transition_rejected(&model, "class_conditional noise needs 2 classes", "got 3");
+
+    const int to_itself[3] = {-1, 1, -1};
+    const int outside[3] = {5, -1, -1};
+    model = make_model(LNL_NOISE_ASYMMETRIC, LNL_SAMPLING_EXACT, 3, 0.2, NULL);
+    check_transition_rejected(&model, "asymmetric noise requires a class mapping", "NULL");
+    model.mapping = to_itself;
+    check_transition_rejected(&model, "maps class 1 to 1", "another class");
+    model.mapping = outside;
+    check_transition_rejected(&model, "maps class 0 to 5", "[0, 3)");
+    model.mapping = to_itself;
+    model.rate = 1.2;
+    check_transition_rejected(&model, "rate 1.2", "outside [0, 1]");
+}
+
+/* A data set with named classes for lnl_noise_model_from_spec. */
+static lnl_dataset *named_classes(const char *const *names, size_t k)
+{
+    lnl_dataset *data = lnl_dataset_create(4, 1, k);
+    assert_non_null(data);
+    for (size_t c = 0; c < k; c++)
+        assert_int_equal(lnl_dataset_set_class_name(data, c, names[c]), LNL_OK);
+    return data;
+}
+
+static void noise_model_from_spec_resolves_names(void **state)
+{
+    (void)state;
+    const char *const binary[2] = {"benign", "malignant"};
+    const char *const digits[4] = {"1", "3", "7", "8"};
+    lnl_dataset *two = named_classes(binary, 2);
+    lnl_dataset *four = named_classes(digits, 4);
+    lnl_noise_spec spec;
+    memset(&spec, 0, sizeof spec);
+    snprintf(spec.name, sizeof spec.name, "cc");
+    spec.line = 12;
+    int mapping[4];
+    lnl_noise_model model;
+    lnl_error err;
+
+    /* class_conditional: the setting's pair; positive defaults to class 1 */
+    spec.type = LNL_NOISE_CLASS_CONDITIONAL;
+    spec.n_rates = 2;
+    spec.pairs[0][0] = 0.2;
+    spec.pairs[0][1] = 0.2;
+    spec.pairs[1][0] = 0.3;
+    spec.pairs[1][1] = 0.1;
+    spec.rates[0] = spec.rates[1] = 0.2;
+    lnl_error_clear(&err);
+    assert_int_equal(lnl_noise_model_from_spec(&spec, 1, two, "c.ini", mapping, &model, &err),
+                     LNL_OK);
+    assert_int_equal(model.type, LNL_NOISE_CLASS_CONDITIONAL);
+    assert_int_equal(model.positive, 1);
+    assert_close(model.rate_positive, 0.3, 0.0);
+    assert_close(model.rate_negative, 0.1, 0.0);
+    snprintf(spec.positive, sizeof spec.positive, "benign");
+    assert_int_equal(lnl_noise_model_from_spec(&spec, 0, two, "c.ini", mapping, &model, &err),
+                     LNL_OK);
+    assert_int_equal(model.positive, 0);
+
+    char label[64];
+    lnl_noise_setting_label(&spec, 1, label, sizeof label);
+    assert_string_equal(label, "0.3/0.1");
+
+    /* a positive class the data does not have, and a data set of 4 classes */
+    snprintf(spec.positive, sizeof spec.positive, "cancer");
+    lnl_error_clear(&err);
+    assert_int_equal(lnl_noise_model_from_spec(&spec, 0, two, "c.ini", mapping, &model, &err),
+                     LNL_ERR_CONFIG);
+    assert_string_equal(err.file, "c.ini");
+    assert_int_equal(err.line, 12);
+    assert_non_null(strstr(err.message, "names the class \"cancer\""));
+    assert_non_null(strstr(err.message, "\"benign\", \"malignant\""));
+    lnl_error_clear(&err);
+    assert_int_equal(lnl_noise_model_from_spec(&spec, 0, four, "c.ini", mapping, &model, &err),
+                     LNL_ERR_CONFIG);
+    assert_non_null(strstr(err.message, "needs 2 classes"));
+
+    /* asymmetric: names to indices, unmapped classes -1 */
+    lnl_class_mapping pairs[2] = {{"3", "8"}, {"7", "1"}};
+    spec.type = LNL_NOISE_ASYMMETRIC;
+    spec.rates[0] = 0.4;
+    spec.mappings = pairs;
+    spec.n_mappings = 2;
+    lnl_error_clear(&err);
+    assert_int_equal(lnl_noise_model_from_spec(&spec, 0, four, "c.ini", mapping, &model, &err),
+                     LNL_OK);
+    assert_ptr_equal(model.mapping, mapping);
+    assert_close(model.rate, 0.4, 0.0);
+    const int expected[4] = {-1, 3, 0, -1};
+    assert_memory_equal(mapping, expected, sizeof expected);
+    lnl_noise_setting_label(&spec, 0, label, sizeof label);
+    assert_string_equal(label, "");
+
+    snprintf(pairs[1].target, sizeof pairs[1].target, "9");
+    lnl_error_clear(&err);
+    assert_int_equal(lnl_noise_model_from_spec(&spec, 0, four, "c.ini", mapping, &model, &err),
+                     LNL_ERR_CONFIG);
+    assert_non_null(strstr(err.message, "mapping in [noise cc] names the class \"9\""));
+
+    lnl_dataset_destroy(two);
+    lnl_dataset_destroy(four);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -798,6 +1004,12 @@ int main(void)
         cmocka_unit_test(noise_rejects_invalid_matrix),
         cmocka_unit_test(noise_rejects_bad_arguments),
         cmocka_unit_test(noise_confusion_counts_pairs),
+        cmocka_unit_test(noise_transition_class_conditional_by_hand),
+        cmocka_unit_test(noise_transition_asymmetric_by_hand),
+        cmocka_unit_test(noise_exact_class_conditional_counts),
+        cmocka_unit_test(noise_exact_asymmetric_counts),
+        cmocka_unit_test(noise_rejects_invalid_class_models),
+        cmocka_unit_test(noise_model_from_spec_resolves_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -53,13 +53,21 @@ typedef struct lnl_data_spec {
 typedef enum lnl_noise_type {
     LNL_NOISE_SYMMETRIC,  /* a corrupted label becomes one of the other K-1 classes uniformly */
     LNL_NOISE_PAIR,       /* class k becomes (k + 1) mod K */
-    LNL_NOISE_MATRIX      /* explicit row-stochastic T[i][j] = P(noisy = j | clean = i) */
+    LNL_NOISE_MATRIX,     /* explicit row-stochastic T[i][j] = P(noisy = j | clean = i) */
+    LNL_NOISE_CLASS_CONDITIONAL,  /* two classes, flip rates rho_pos and rho_neg per class */
+    LNL_NOISE_ASYMMETRIC  /* named classes flip to named targets at the rate, others stay */
 } lnl_noise_type;
 
 typedef enum lnl_noise_sampling {
     LNL_SAMPLING_EXACT,     /* exactly floor(rate * n) labels (per class for pair and matrix) */
     LNL_SAMPLING_BERNOULLI  /* each label independently */
 } lnl_noise_sampling;
+
+/* One "source -> target" of asymmetric noise, by class name. */
+typedef struct lnl_class_mapping {
+    char source[LNL_NAME_MAX];
+    char target[LNL_NAME_MAX];
+} lnl_class_mapping;
 
 typedef struct lnl_noise_spec {
     char name[LNL_NAME_MAX];
@@ -73,6 +81,13 @@ typedef struct lnl_noise_spec {
     bool has_seed;                   /* seed given: the same noise seed for every run */
     uint64_t seed;
     lnl_rng_kind rng;                /* default: the experiment's rng */
+    /* class_conditional: pairs[r] = (rho_pos, rho_neg) of setting r, where
+     * rho_pos = P(noisy = neg | clean = pos) and rho_neg = P(noisy = pos |
+     * clean = neg); rates[r] is their mean. */
+    double pairs[LNL_MAX_RATES][2];
+    char positive[LNL_NAME_MAX];     /* class_conditional: positive class name; "" = class 1 */
+    size_t n_mappings;               /* asymmetric: mappings[0..n_mappings) */
+    lnl_class_mapping *mappings;     /* asymmetric: source -> target class names */
 } lnl_noise_spec;
 
 typedef enum lnl_model_kind {

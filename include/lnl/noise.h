@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "lnl/config.h"
+#include "lnl/dataset.h"
 #include "lnl/error.h"
 #include "lnl/rng.h"
 
@@ -21,19 +22,32 @@ typedef struct lnl_noise_model {
     lnl_noise_type type;
     lnl_noise_sampling sampling;
     size_t n_classes;       /* K >= 2 */
-    double rate;            /* symmetric and pair: the flip probability in [0, 1] */
+    double rate;            /* symmetric, pair, asymmetric: the flip probability in [0, 1] */
     const double *matrix;   /* matrix noise: K x K, row-stochastic; else NULL */
+    double rate_positive;   /* class_conditional: rho_pos = P(noisy = negative | clean = positive) */
+    double rate_negative;   /* class_conditional: rho_neg = P(noisy = positive | clean = negative) */
+    size_t positive;        /* class_conditional: the positive class, 0 or 1 */
+    const int *mapping;     /* asymmetric: K entries, the target class of c or -1; else NULL */
 } lnl_noise_model;
 
 /* Writes the K x K transition matrix that the model implies into T:
  *  symmetric: T[i][i] = 1 - rate, T[i][j] = rate / (K - 1) for j != i;
  *  pair:      T[i][i] = 1 - rate, T[i][(i + 1) mod K] = rate;
- *  matrix:    a copy of the given matrix.
+ *  matrix:    a copy of the given matrix;
+ *  class_conditional (K = 2, p the positive class, n the other):
+ *             T[p][p] = 1 - rho_pos, T[p][n] = rho_pos,
+ *             T[n][n] = 1 - rho_neg, T[n][p] = rho_neg
+ *             (the noise model of Natarajan et al., NeurIPS 2013);
+ *  asymmetric: T[i][i] = 1 - rate, T[i][mapping[i]] = rate for a mapped
+ *             class i, and T[i][i] = 1 for the others.
  * Returns LNL_ERR_ARGUMENT, with a message naming the value or the matrix
  * row, for K < 2 (or above INT_MAX), a rate outside [0, 1] or NaN
- * (symmetric and pair; matrix noise ignores the rate), a NULL matrix, a
- * matrix entry that is negative or NaN, a row whose sum differs from 1 by
- * more than 1e-9, an unknown type or sampling, or a NULL T. */
+ * (symmetric, pair and asymmetric; the others ignore the rate), a NULL
+ * matrix, a matrix entry that is negative or NaN, a row whose sum differs
+ * from 1 by more than 1e-9, class_conditional noise with K != 2, a flip
+ * rate outside [0, 1] or a positive class other than 0 and 1, an
+ * asymmetric mapping that is NULL or maps a class to itself or outside
+ * [0, K), an unknown type or sampling, or a NULL T. */
 lnl_status lnl_noise_transition(const lnl_noise_model *model, double *T, lnl_error *err);
 
 /* Corrupts labels: reads clean[0..n) and writes noisy[0..n). clean is never
@@ -49,9 +63,10 @@ lnl_status lnl_noise_transition(const lnl_noise_model *model, double *T, lnl_err
  *    Then, in increasing position order, each chosen label gets a class drawn
  *    uniformly from the other K - 1 with one lnl_rng_below(K - 1) (no draw
  *    when K = 2, where the label just flips).
- *  pair and matrix: the number of corrupted labels is set per clean class,
- *    not as floor(rate * n). For each clean class c in increasing order, with
- *    n_c samples, the samples are split over the noisy classes in proportion
+ *  pair, matrix, class_conditional and asymmetric: the number of corrupted
+ *    labels is set per clean class, not as floor(rate * n). For each clean
+ *    class c in increasing order, with n_c samples, the samples are split
+ *    over the noisy classes in proportion
  *    to row c of T by the largest-remainder method. Class j first gets
  *    floor(n_c * T[c][j]), then the samples left over go one each to the
  *    classes with the largest fractional parts, compared after rounding to 9
@@ -74,6 +89,28 @@ lnl_status lnl_noise_transition(const lnl_noise_model *model, double *T, lnl_err
  */
 lnl_status lnl_noise_apply(const lnl_noise_model *model, const int *clean, size_t n,
                            lnl_rng *rng, int *noisy, lnl_error *err);
+
+/* Builds the model of setting rate_index of a config's noise section for
+ * a data set. Every model gets type, sampling, K and rates[rate_index].
+ * Matrix noise gets the section's matrix. class_conditional noise gets
+ * pairs[rate_index] and the index of the positive class: the section's
+ * `positive` name, or class 1 when it is empty. Asymmetric noise gets the
+ * class indices of the mapping's names, written into mapping (K entries,
+ * owned by the caller, which must keep it alive as long as the model). Returns LNL_ERR_CONFIG at
+ * config_path and the section's line for a class name that the data set
+ * does not have (the message lists its classes), class_conditional noise
+ * on a data set without exactly 2 classes, a matrix of another order than
+ * K, or rate_index >= n_rates; LNL_ERR_ARGUMENT for NULL arguments. */
+lnl_status lnl_noise_model_from_spec(const lnl_noise_spec *spec, size_t rate_index,
+                                     const lnl_dataset *data, const char *config_path,
+                                     int *mapping, lnl_noise_model *model, lnl_error *err);
+
+/* Writes the label of setting rate_index of a noise section, as runs.csv's
+ * `setting` column and the report's column headers show it: "rho_pos/rho_neg"
+ * (for example "0.3/0.1") for class_conditional noise, "" for the others,
+ * whose rate alone names the setting. */
+void lnl_noise_setting_label(const lnl_noise_spec *spec, size_t rate_index, char *out,
+                             size_t size);
 
 /* Counts confusion[i * K + j] = #{s : clean[s] = i, noisy[s] = j} into the
  * K x K array confusion, which it zeroes first. Pairs with a label outside

@@ -48,8 +48,9 @@
 typedef struct lnl_run_result {
     size_t cell;                 /* position in the plan */
     const char *dataset, *noise, *method;  /* names from the config */
-    const char *noise_type;      /* "symmetric", "pair", "matrix" */
-    double rate;
+    const char *noise_type;      /* "symmetric", "pair", "matrix", "class_conditional", "asymmetric" */
+    double rate;                 /* class_conditional: the mean of the setting's two rates */
+    char setting[64];            /* class_conditional: "rho_pos/rho_neg"; "" for other noise */
     int seed;                    /* seed index 0..seeds-1 */
     size_t n_train, n_test;
     double realized_rate;        /* fraction of training labels that differ from clean */
@@ -64,6 +65,14 @@ typedef struct lnl_run_result {
     char message[LNL_ERROR_MESSAGE_MAX];
     size_t n_classes;
     size_t *confusion;           /* K x K realised clean-vs-noisy counts */
+    /* Loss correction: the method's transition key ("known", "anchor",
+     * "confident" or a path; "" without one), the K x K T it used (NULL
+     * without one) and its errors against the noise model's T (max
+     * absolute entry and Frobenius norm; NaN without a T). */
+    const char *transition;
+    double *transition_matrix;
+    double transition_error_max;
+    double transition_error_frobenius;
 } lnl_run_result;
 
 typedef void (*lnl_sweep_progress_fn)(void *context, size_t done, size_t total,
