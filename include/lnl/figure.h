@@ -1,0 +1,110 @@
+/* Figures drawn with cairo: line plots with error bars, scatter plots and
+ * annotated heat maps. One drawing code serves every format, chosen by the
+ * file extension: .pdf and .svg (vector, sizes in points) and .png (a
+ * raster of LNL_FIGURE_PNG_SCALE pixels per point on a white background).
+ * Each file is written to "<path>.tmp" and renamed into place, so a failure
+ * leaves no partial figure. Text uses cairo's "sans-serif" face, so its
+ * look depends on the fonts fontconfig finds.
+ */
+#ifndef LNL_FIGURE_H
+#define LNL_FIGURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lnl/error.h"
+
+enum { LNL_FIGURE_PNG_SCALE = 2 };
+
+typedef enum lnl_figure_format {
+    LNL_FIGURE_PDF,
+    LNL_FIGURE_SVG,
+    LNL_FIGURE_PNG
+} lnl_figure_format;
+
+/* Sets *format from the extension of path (.pdf, .svg or .png, in any
+ * case). Returns LNL_ERR_ARGUMENT for any other extension. */
+lnl_status lnl_figure_format_from_path(const char *path, lnl_figure_format *format,
+                                       lnl_error *err);
+
+/* One line of a line plot. Points with a NaN x or y are skipped and break
+ * the line. */
+typedef struct lnl_figure_series {
+    const char *name;      /* legend entry */
+    size_t n;
+    const double *x, *y;   /* n values each */
+    const double *error;   /* n half-lengths of vertical error bars, or NULL */
+} lnl_figure_series;
+
+typedef struct lnl_line_plot {
+    const char *title, *x_label, *y_label;
+    const lnl_figure_series *series;
+    size_t n_series;
+} lnl_line_plot;
+
+/* Draws every series as a line with markers and error bars, one colour and
+ * marker shape per series (12 colours and 6 shapes, then they repeat),
+ * with axes, ticks, the labels, a legend right of the plot and the title.
+ * Series are drawn up to 3 points apart sideways, symmetric about the true
+ * x, so that error bars at the same x do not hide each other. The axes
+ * span the data and error bars with a 5% margin. The plot area is 440 x
+ * 290 points; the figure is wider by the tick labels and the legend.
+ * Returns LNL_ERR_ARGUMENT for NULL arguments or a series with
+ * n > 0 and NULL x or y, LNL_ERR_IO when the file cannot be written. */
+lnl_status lnl_figure_line_plot(const lnl_line_plot *plot, const char *path, lnl_error *err);
+
+typedef struct lnl_scatter_plot {
+    const char *title, *x_label, *y_label;
+    size_t n;
+    const double *x, *y;             /* n coordinates; NaN points are skipped */
+    const int *labels;               /* n classes in 0..n_classes-1; colour */
+    size_t n_classes;
+    const char *const *class_names;  /* n_classes legend entries, or NULL for "class k" */
+    const bool *marked;              /* n flags: draw a ring around the point; or NULL */
+    const char *marked_name;         /* legend entry of the ring, e.g. "flipped label" */
+} lnl_scatter_plot;
+
+/* Draws the points as discs coloured by class, rings around the marked
+ * ones, axes, a legend right of the plot with the number of points of
+ * each entry, and the title. The plot area is 400 x 330 points. Returns
+ * LNL_ERR_ARGUMENT for NULL arguments, n_classes of 0 or a label outside
+ * 0..n_classes-1, LNL_ERR_IO when the file cannot be written. */
+lnl_status lnl_figure_scatter_plot(const lnl_scatter_plot *plot, const char *path,
+                                   lnl_error *err);
+
+/* One heat map panel, such as a transition matrix with
+ * T[i][j] = P(noisy = j | clean = i). */
+typedef struct lnl_heatmap {
+    const char *title;                 /* above the panel */
+    size_t rows, cols;
+    const double *values;              /* rows x cols, row-major; NaN cells are grey */
+    const char *const *row_names;      /* rows tick labels, or NULL for 0, 1, ... */
+    const char *const *col_names;      /* cols tick labels, or NULL */
+    const char *row_label, *col_label; /* axis labels, e.g. "clean class" */
+    double scale_min, scale_max;       /* colour scale; scale_min >= scale_max: data range */
+} lnl_heatmap;
+
+/* Draws n_panels heat maps side by side under an overall title (may be
+ * NULL), each cell filled by lnl_figure_colormap and annotated with its
+ * value to 2 decimals in black or white, whichever contrasts more. Above
+ * 12 rows or columns the annotations are left out. The size follows the
+ * matrices: about 36 points per cell, at least 200 points per panel.
+ * Returns LNL_ERR_ARGUMENT for NULL arguments, no panels or an empty
+ * matrix, LNL_ERR_IO when the file cannot be written. */
+lnl_status lnl_figure_heatmaps(const lnl_heatmap *panels, size_t n_panels, const char *title,
+                               const char *path, lnl_error *err);
+
+/* Draws one heat map: lnl_figure_heatmaps with one panel and its title. */
+lnl_status lnl_figure_heatmap(const lnl_heatmap *panel, const char *path, lnl_error *err);
+
+/* Writes the colour of t in [0, 1] (clamped; NaN gives grey 0.8) on a
+ * sequential scale from near white (0) to dark blue (1) as r, g, b in
+ * [0, 1]. */
+void lnl_figure_colormap(double t, double rgb[3]);
+
+/* Writes the colour of series or class i of the figures' palette. The
+ * first 8 are the Okabe-Ito colours, chosen to stay distinct for common
+ * colour blindness, and 4 more follow. The palette repeats after 12. */
+void lnl_figure_palette(size_t i, double rgb[3]);
+
+#endif

@@ -1,0 +1,427 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <cairo.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lnl/figure.h"
+
+/* ---- Helpers ------------------------------------------------------------ */
+
+static char *make_temp_dir(void)
+{
+    char *dir = strdup("/tmp/lnl_test_figure_XXXXXX");
+    assert_non_null(dir);
+    assert_non_null(mkdtemp(dir));
+    return dir;
+}
+
+static void remove_dir(char *dir)
+{
+    char command[512];
+    snprintf(command, sizeof command, "rm -rf '%s'", dir);
+    assert_int_equal(system(command), 0);
+    free(dir);
+}
+
+/* Reads a whole file; *size gets its length. */
+static unsigned char *read_file(const char *path, size_t *size)
+{
+    FILE *file = fopen(path, "rb");
+    assert_non_null(file);
+    assert_int_equal(fseek(file, 0, SEEK_END), 0);
+    long length = ftell(file);
+    assert_true(length > 0);
+    rewind(file);
+    unsigned char *data = malloc((size_t)length + 1);
+    assert_non_null(data);
+    assert_int_equal(fread(data, 1, (size_t)length, file), (size_t)length);
+    data[length] = '\0';
+    fclose(file);
+    *size = (size_t)length;
+    return data;
+}
+
+/* Returns true when needle occurs in data[0..size), which may hold NULs. */
+static bool contains_bytes(const unsigned char *data, size_t size, const char *needle)
+{
+    size_t length = strlen(needle);
+    for (size_t i = 0; i + length <= size; i++)
+        if (memcmp(data + i, needle, length) == 0)
+            return true;
+    return false;
+}
+
+static uint32_t read_big_endian(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Checks the PNG signature and the IHDR chunk, and returns the size. */
+static void check_png(const char *path, uint32_t *width, uint32_t *height)
+{
+    static const unsigned char signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    size_t size;
+    unsigned char *data = read_file(path, &size);
+    assert_true(size > 33);
+    assert_memory_equal(data, signature, 8);
+    assert_int_equal(read_big_endian(data + 8), 13);
+    assert_memory_equal(data + 12, "IHDR", 4);
+    *width = read_big_endian(data + 16);
+    *height = read_big_endian(data + 20);
+    assert_true(*width > 100);
+    assert_true(*height > 100);
+    assert_memory_equal(data + size - 8, "IEND", 4);
+    free(data);
+}
+
+static void check_pdf(const char *path)
+{
+    size_t size;
+    unsigned char *data = read_file(path, &size);
+    assert_memory_equal(data, "%PDF-", 5);
+    size_t end = size;
+    while (end > 0 && (data[end - 1] == '\n' || data[end - 1] == '\r'))
+        end--;
+    assert_true(end >= 5);
+    assert_memory_equal(data + end - 5, "%%EOF", 5);
+    assert_true(contains_bytes(data, size, "/MediaBox"));
+    free(data);
+}
+
+/* Checks that the first element is <svg ...> and the file ends with
+ * </svg>, and returns the width and height attributes in points. */
+static void check_svg(const char *path, double *width, double *height)
+{
+    size_t size;
+    unsigned char *data = read_file(path, &size);
+    char *text = (char *)data;
+    char *root = strstr(text, "<svg");
+    assert_non_null(root);
+    for (char *p = text; p < root; p++)
+        if (*p == '<')
+            assert_true(p[1] == '?' || p[1] == '!');
+    assert_non_null(strstr(text, "</svg>"));
+    char *w = strstr(root, "width=\"");
+    char *h = strstr(root, "height=\"");
+    assert_non_null(w);
+    assert_non_null(h);
+    *width = strtod(w + 7, NULL);
+    *height = strtod(h + 8, NULL);
+    free(data);
+}
+
+/* Renders through draw into dir/name.{png,pdf,svg}, checks each file and
+ * that the PNG is LNL_FIGURE_PNG_SCALE times the SVG's size. */
+typedef lnl_status (*draw_function)(const void *plot, const char *path, lnl_error *err);
+
+static void check_three_formats(const char *dir, const char *name, draw_function draw,
+                                const void *plot)
+{
+    char path[512];
+    lnl_error err;
+    const char *extensions[] = {"png", "pdf", "svg"};
+    for (int e = 0; e < 3; e++) {
+        snprintf(path, sizeof path, "%s/%s.%s", dir, name, extensions[e]);
+        assert_int_equal(draw(plot, path, &err), LNL_OK);
+        char temp[600];
+        snprintf(temp, sizeof temp, "%s.tmp", path);
+        assert_int_equal(access(temp, F_OK), -1);
+    }
+    uint32_t png_width, png_height;
+    double svg_width, svg_height;
+    snprintf(path, sizeof path, "%s/%s.png", dir, name);
+    check_png(path, &png_width, &png_height);
+    snprintf(path, sizeof path, "%s/%s.pdf", dir, name);
+    check_pdf(path);
+    snprintf(path, sizeof path, "%s/%s.svg", dir, name);
+    check_svg(path, &svg_width, &svg_height);
+    assert_int_equal(png_width, (uint32_t)ceil(svg_width * LNL_FIGURE_PNG_SCALE));
+    assert_int_equal(png_height, (uint32_t)ceil(svg_height * LNL_FIGURE_PNG_SCALE));
+}
+
+/* Counts the pixels of a PNG within 2 of the colour rgb in every channel. */
+static size_t count_colour(const char *path, const double rgb[3])
+{
+    cairo_surface_t *image = cairo_image_surface_create_from_png(path);
+    assert_int_equal(cairo_surface_status(image), CAIRO_STATUS_SUCCESS);
+    int width = cairo_image_surface_get_width(image);
+    int height = cairo_image_surface_get_height(image);
+    int stride = cairo_image_surface_get_stride(image);
+    const unsigned char *data = cairo_image_surface_get_data(image);
+    int target[3];
+    for (int c = 0; c < 3; c++)
+        target[c] = (int)lround(rgb[c] * 255.0);
+    size_t count = 0;
+    for (int y = 0; y < height; y++)
+        for (int x = 0; x < width; x++) {
+            uint32_t pixel;
+            memcpy(&pixel, data + (size_t)y * (size_t)stride + 4 * (size_t)x, 4);
+            int r = (int)(pixel >> 16 & 0xff), g = (int)(pixel >> 8 & 0xff), b = (int)(pixel & 0xff);
+            count += abs(r - target[0]) <= 2 && abs(g - target[1]) <= 2 && abs(b - target[2]) <= 2;
+        }
+    cairo_surface_destroy(image);
+    return count;
+}
+
+/* ---- Colours and formats ------------------------------------------------- */
+
+static void colormap_ends_and_clamps(void **state)
+{
+    (void)state;
+    double low[3], high[3], below[3], above[3], mid[3], missing[3];
+    lnl_figure_colormap(0.0, low);
+    lnl_figure_colormap(1.0, high);
+    lnl_figure_colormap(-3.0, below);
+    lnl_figure_colormap(7.0, above);
+    lnl_figure_colormap(0.5, mid);
+    lnl_figure_colormap(NAN, missing);
+    assert_memory_equal(low, below, sizeof low);
+    assert_memory_equal(high, above, sizeof high);
+    /* light to dark: every channel falls from 0 to 1 */
+    for (int c = 0; c < 3; c++) {
+        assert_true(low[c] > mid[c]);
+        assert_true(mid[c] > high[c]);
+        assert_true(missing[c] == 0.8);
+    }
+    assert_true(low[0] > 0.9);
+    assert_true(high[2] < 0.5);
+}
+
+static void palette_first_colours_distinct(void **state)
+{
+    (void)state;
+    double a[3], b[3], wrapped[3];
+    lnl_figure_palette(0, a);
+    lnl_figure_palette(1, b);
+    lnl_figure_palette(12, wrapped);
+    assert_memory_equal(a, wrapped, sizeof a);
+    assert_true(fabs(a[0] - b[0]) + fabs(a[1] - b[1]) + fabs(a[2] - b[2]) > 0.5);
+    /* 0x0072b2 */
+    assert_true(a[0] == 0.0);
+    assert_true(fabs(a[2] - 178.0 / 255.0) < 1e-15);
+}
+
+static void format_from_extension(void **state)
+{
+    (void)state;
+    lnl_figure_format format;
+    lnl_error err;
+    assert_int_equal(lnl_figure_format_from_path("a/b.pdf", &format, &err), LNL_OK);
+    assert_int_equal(format, LNL_FIGURE_PDF);
+    assert_int_equal(lnl_figure_format_from_path("b.SVG", &format, &err), LNL_OK);
+    assert_int_equal(format, LNL_FIGURE_SVG);
+    assert_int_equal(lnl_figure_format_from_path("x.y.png", &format, &err), LNL_OK);
+    assert_int_equal(format, LNL_FIGURE_PNG);
+    assert_int_equal(lnl_figure_format_from_path("b.jpg", &format, &err), LNL_ERR_ARGUMENT);
+    assert_int_equal(lnl_figure_format_from_path("png", &format, &err), LNL_ERR_ARGUMENT);
+}
+
+/* ---- Line plots ----------------------------------------------------------- */
+
+static const double rates[] = {0.0, 0.1, 0.2, 0.3, 0.4};
+static const double baseline_mean[] = {0.97, 0.95, 0.92, 0.89, 0.78};
+static const double baseline_std[] = {0.015, 0.023, 0.026, 0.040, 0.047};
+static const double clean_mean[] = {0.97, 0.97, 0.97, 0.97, 0.97};
+
+static lnl_status draw_line(const void *plot, const char *path, lnl_error *err)
+{
+    return lnl_figure_line_plot(plot, path, err);
+}
+
+static void line_plot_three_formats(void **state)
+{
+    (void)state;
+    char *dir = make_temp_dir();
+    lnl_figure_series series[] = {{"baseline", 5, rates, baseline_mean, baseline_std},
+                                  {"clean_labels", 5, rates, clean_mean, NULL}};
+    lnl_line_plot plot = {"breast_cancer, symmetric noise: test accuracy", "noise rate",
+                          "test accuracy", series, 2};
+    check_three_formats(dir, "accuracy", draw_line, &plot);
+
+    /* both series colours are drawn: lines, markers and error bars */
+    char path[512];
+    double first[3], second[3];
+    lnl_figure_palette(0, first);
+    lnl_figure_palette(1, second);
+    snprintf(path, sizeof path, "%s/accuracy.png", dir);
+    assert_true(count_colour(path, first) > 500);
+    assert_true(count_colour(path, second) > 500);
+    remove_dir(dir);
+}
+
+static void line_plot_handles_gaps_and_one_point(void **state)
+{
+    (void)state;
+    char *dir = make_temp_dir();
+    const double x[] = {0.0, NAN, 0.2}, y[] = {0.5, 0.6, NAN}, single[] = {0.3};
+    lnl_figure_series series[] = {{"gaps", 3, x, y, NULL}, {"one", 1, single, single, NULL}};
+    lnl_line_plot plot = {"gaps", "x", "y", series, 2};
+    check_three_formats(dir, "gaps", draw_line, &plot);
+
+    lnl_line_plot empty = {"empty", NULL, NULL, NULL, 0};
+    check_three_formats(dir, "empty", draw_line, &empty);
+    remove_dir(dir);
+}
+
+static void line_plot_rejects_missing_values(void **state)
+{
+    (void)state;
+    lnl_figure_series series[] = {{"broken", 3, rates, NULL, NULL}};
+    lnl_line_plot plot = {"t", "x", "y", series, 1};
+    lnl_error err;
+    assert_int_equal(lnl_figure_line_plot(&plot, "/tmp/never.png", &err), LNL_ERR_ARGUMENT);
+    assert_int_equal(access("/tmp/never.png", F_OK), -1);
+}
+
+static void line_plot_unwritable_is_io(void **state)
+{
+    (void)state;
+    lnl_figure_series series[] = {{"baseline", 5, rates, baseline_mean, NULL}};
+    lnl_line_plot plot = {"t", "x", "y", series, 1};
+    lnl_error err;
+    assert_int_equal(lnl_figure_line_plot(&plot, "/nonexistent/folder/a.pdf", &err), LNL_ERR_IO);
+    assert_non_null(strstr(err.message, "cannot write"));
+}
+
+/* ---- Scatter plots ----------------------------------------------------------- */
+
+static lnl_status draw_scatter(const void *plot, const char *path, lnl_error *err)
+{
+    return lnl_figure_scatter_plot(plot, path, err);
+}
+
+static void scatter_plot_marks_points(void **state)
+{
+    (void)state;
+    char *dir = make_temp_dir();
+    enum { N = 200 };
+    double x[N], y[N];
+    int labels[N];
+    bool marked[N];
+    for (int i = 0; i < N; i++) {
+        labels[i] = i % 2;
+        x[i] = cos(0.1 * i) + 2.0 * labels[i];
+        y[i] = sin(0.1 * i);
+        marked[i] = i % 10 == 0;
+    }
+    const char *names[] = {"B", "M"};
+    lnl_scatter_plot plot = {"noisy labels", "PC1", "PC2", N, x, y, labels, 2, names, marked,
+                             "flipped label"};
+    check_three_formats(dir, "scatter", draw_scatter, &plot);
+
+    lnl_scatter_plot unmarked = plot;
+    unmarked.marked = NULL;
+    unmarked.class_names = NULL;
+    check_three_formats(dir, "clean", draw_scatter, &unmarked);
+    remove_dir(dir);
+}
+
+static void scatter_plot_rejects_bad_label(void **state)
+{
+    (void)state;
+    const double x[] = {0.0, 1.0};
+    const int labels[] = {0, 2};
+    lnl_scatter_plot plot = {"t", "x", "y", 2, x, x, labels, 2, NULL, NULL, NULL};
+    lnl_error err;
+    assert_int_equal(lnl_figure_scatter_plot(&plot, "/tmp/never.svg", &err), LNL_ERR_ARGUMENT);
+    plot.n_classes = 0;
+    assert_int_equal(lnl_figure_scatter_plot(&plot, "/tmp/never.svg", &err), LNL_ERR_ARGUMENT);
+    assert_int_equal(access("/tmp/never.svg", F_OK), -1);
+}
+
+/* ---- Heat maps ------------------------------------------------------------- */
+
+static lnl_status draw_heatmap(const void *plot, const char *path, lnl_error *err)
+{
+    return lnl_figure_heatmap(plot, path, err);
+}
+
+/* Each cell of a 2 x 2 matrix on the scale [0, 1] is a 72 x 72 pixel
+ * square (36 points) of its colormap colour, minus its annotation. So each
+ * colour covers thousands of pixels, and a value absent from the matrix
+ * covers almost none. */
+static void heatmap_fills_cells_with_colormap(void **state)
+{
+    (void)state;
+    char *dir = make_temp_dir();
+    const double T[] = {0.8, 0.2, 0.35, 0.65};
+    const char *names[] = {"B", "M"};
+    lnl_heatmap panel = {"true T", 2, 2, T, names, names, "clean class", "noisy class", 0.0, 1.0};
+    check_three_formats(dir, "transition", draw_heatmap, &panel);
+
+    char path[512];
+    snprintf(path, sizeof path, "%s/transition.png", dir);
+    for (int i = 0; i < 4; i++) {
+        double rgb[3];
+        lnl_figure_colormap(T[i], rgb);
+        assert_true(count_colour(path, rgb) > 3000);
+    }
+    double absent[3];
+    lnl_figure_colormap(0.5, absent);
+    assert_true(count_colour(path, absent) < 100);
+    remove_dir(dir);
+}
+
+static lnl_status draw_pair(const void *plot, const char *path, lnl_error *err)
+{
+    return lnl_figure_heatmaps(plot, 2, "symmetric noise, rate 0.2", path, err);
+}
+
+static void heatmaps_two_panels_and_large(void **state)
+{
+    (void)state;
+    char *dir = make_temp_dir();
+    const double truth[] = {0.8, 0.1, 0.1, 0.1, 0.8, 0.1, 0.1, 0.1, 0.8};
+    const double estimate[] = {0.75, 0.15, 0.1, 0.12, 0.8, 0.08, NAN, 0.2, 0.7};
+    lnl_heatmap panels[] = {{"true T", 3, 3, truth, NULL, NULL, "clean", "noisy", 0.0, 1.0},
+                            {"estimated T", 3, 3, estimate, NULL, NULL, "clean", "noisy", 0.0,
+                             1.0}};
+    check_three_formats(dir, "pair", draw_pair, panels);
+
+    /* 20 x 20 with the data range as scale: no annotations, smaller cells */
+    double big[400];
+    for (int i = 0; i < 400; i++)
+        big[i] = (double)(i % 21);
+    lnl_heatmap large = {"digits", 20, 20, big, NULL, NULL, NULL, NULL, 0.0, 0.0};
+    check_three_formats(dir, "large", draw_heatmap, &large);
+    remove_dir(dir);
+}
+
+static void heatmap_rejects_empty(void **state)
+{
+    (void)state;
+    lnl_heatmap panel = {"t", 0, 2, NULL, NULL, NULL, NULL, NULL, 0.0, 1.0};
+    lnl_error err;
+    assert_int_equal(lnl_figure_heatmap(&panel, "/tmp/never.pdf", &err), LNL_ERR_ARGUMENT);
+    assert_int_equal(lnl_figure_heatmaps(&panel, 0, NULL, "/tmp/never.pdf", &err),
+                     LNL_ERR_ARGUMENT);
+    assert_int_equal(access("/tmp/never.pdf", F_OK), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(colormap_ends_and_clamps),
+        cmocka_unit_test(palette_first_colours_distinct),
+        cmocka_unit_test(format_from_extension),
+        cmocka_unit_test(line_plot_three_formats),
+        cmocka_unit_test(line_plot_handles_gaps_and_one_point),
+        cmocka_unit_test(line_plot_rejects_missing_values),
+        cmocka_unit_test(line_plot_unwritable_is_io),
+        cmocka_unit_test(scatter_plot_marks_points),
+        cmocka_unit_test(scatter_plot_rejects_bad_label),
+        cmocka_unit_test(heatmap_fills_cells_with_colormap),
+        cmocka_unit_test(heatmaps_two_panels_and_large),
+        cmocka_unit_test(heatmap_rejects_empty),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
