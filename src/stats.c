@@ -1,5 +1,7 @@
 #include "lnl/stats.h"
 
+#include <cblas.h>
+#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,7 +88,9 @@ lnl_status lnl_wilcoxon_signed_rank(const double *x, const double *y, size_t n,
                                  i, x[i], y[i]);
         }
         double magnitude = fabs(difference);
-        int sign = magnitude <= options->tolerance ? 0 : difference > 0 ? 1 : -1;
+        int sign = difference > 0 ? 1 : -1;
+        if (magnitude <= options->tolerance)
+            sign = 0;
         if (sign == 0) {
             out->n_zero++;
             if (options->zero_method == LNL_WILCOXON_ZERO_WILCOX)
@@ -157,4 +161,69 @@ double lnl_wilcoxon_min_p_value(size_t m)
     if (m == 0)
         return 1.0;
     return ldexp(1.0, 1 - (int)(m > 2000 ? 2000 : m));
+}
+
+lnl_status lnl_pca_project(const double *X, size_t n, size_t d, size_t k, double *scores,
+                           double *explained, lnl_error *err)
+{
+    if (X == NULL || scores == NULL || n < 2 || k == 0 || k > d)
+        return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0,
+                             "PCA: invalid arguments (n = %zu rows, d = %zu features, k = %zu "
+                             "components): expected n >= 2 and 1 <= k <= d", n, d, k);
+    double *centred = calloc(n * d, sizeof(double));
+    double *covariance = malloc(d * d * sizeof(double));
+    double *eigenvalues = malloc(d * sizeof(double));
+    double *components = malloc(d * k * sizeof(double));
+    lnl_status status = LNL_OK;
+    if (!centred || !covariance || !eigenvalues || !components) {
+        status = lnl_error_set(err, LNL_ERR_NOMEM, NULL, 0, "out of memory for PCA");
+        goto cleanup;
+    }
+
+    /* Xc = X - column means, then C = Xc^T Xc / (n - 1) (upper triangle) */
+    for (size_t j = 0; j < d; j++) {
+        double mean = 0.0;
+        for (size_t i = 0; i < n; i++)
+            mean += X[i * d + j];
+        mean /= (double)n;
+        for (size_t i = 0; i < n; i++)
+            centred[i * d + j] = X[i * d + j] - mean;
+    }
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)d, (int)n, 1.0 / (double)(n - 1),
+                centred, (int)d, 0.0, covariance, (int)d);
+    double trace = 0.0;
+    for (size_t j = 0; j < d; j++)
+        trace += covariance[j * d + j];
+
+    /* eigenvalues ascending; eigenvector c is column c of covariance */
+    lapack_int info = LAPACKE_dsyev(LAPACK_ROW_MAJOR, 'V', 'U', (lapack_int)d, covariance,
+                                    (lapack_int)d, eigenvalues);
+    if (info != 0) {
+        status = lnl_error_set(err, LNL_ERR_NUMERIC, NULL, 0,
+                               "PCA: the eigensolver dsyev failed (info %d)", (int)info);
+        goto cleanup;
+    }
+
+    /* components (d x k): the last k eigenvectors, largest first */
+    for (size_t c = 0; c < k; c++) {
+        size_t column = d - 1 - c;
+        size_t largest = 0;
+        for (size_t j = 1; j < d; j++)
+            if (fabs(covariance[j * d + column]) > fabs(covariance[largest * d + column]))
+                largest = j;
+        double sign = covariance[largest * d + column] < 0.0 ? -1.0 : 1.0;
+        for (size_t j = 0; j < d; j++)
+            components[j * k + c] = sign * covariance[j * d + column];
+        if (explained != NULL)
+            explained[c] = trace > 0.0 ? fmax(eigenvalues[column], 0.0) / trace : 0.0;
+    }
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)k, (int)d, 1.0, centred,
+                (int)d, components, (int)k, 0.0, scores, (int)k);
+
+cleanup:
+    free(centred);
+    free(covariance);
+    free(eigenvalues);
+    free(components);
+    return status;
 }

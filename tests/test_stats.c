@@ -291,6 +291,69 @@ static void wilcoxon_exact_matches_enumeration(void **state)
     }
 }
 
+/* ---- Principal components ------------------------------------------------- */
+
+/* Expected values from scikit-learn 1.2.1: PCA(n_components=2).fit(X),
+ * explained_variance_ratio_ and transform(X). Its components_ already
+ * have their largest-magnitude entries positive, the sign rule of
+ * lnl_pca_project, so the scores agree with their signs. */
+static void pca_matches_sklearn(void **state)
+{
+    (void)state;
+    const double X[10 * 3] = {2.5, 2.4, 0.5,  0.5, 0.7, 1.5,  2.2, 2.9, 0.1,  1.9, 2.2, 0.9,
+                              3.1, 3.0, -0.3, 2.3, 2.7, 0.4,  2.0, 1.6, 1.1,  1.0, 1.1, 1.9,
+                              1.5, 1.6, 0.8,  1.1, 0.9, 1.2};
+    const double expected[10][2] = {
+        {0.8739515558782711, 0.20526822657532934},
+        {-1.888660943034437, -0.2984144732978299},
+        {1.2129475092369089, -0.32085080532896454},
+        {0.19625184217662486, 0.11000517468587916},
+        {2.0035484763862246, -0.018460392174933078},
+        {0.997530985419204, -0.020338959435760712},
+        {-0.22821274295626257, 0.3599229560745583},
+        {-1.5298128255955592, 0.309425350015739},
+        {-0.3780127990799573, -0.19732280273448563},
+        {-1.2595310584310155, -0.1292342743795321},
+    };
+    double scores[20], explained[2];
+    lnl_error err;
+    assert_int_equal(lnl_pca_project(X, 10, 3, 2, scores, explained, &err), LNL_OK);
+    assert_close(explained[0], 0.94119463, 1e-8);
+    assert_close(explained[1], 0.03318749, 1e-8);
+    for (int i = 0; i < 10; i++) {
+        assert_close(scores[2 * i], expected[i][0], 1e-12);
+        assert_close(scores[2 * i + 1], expected[i][1], 1e-12);
+    }
+}
+
+/* Points on the line y = 2x: one component explains everything, and the
+ * scores are the signed distances along (1, 2) / sqrt(5) from the mean. */
+static void pca_points_on_a_line(void **state)
+{
+    (void)state;
+    const double X[] = {0, 0, 1, 2, 2, 4, 3, 6};
+    double scores[8], explained[2];
+    lnl_error err;
+    assert_int_equal(lnl_pca_project(X, 4, 2, 2, scores, explained, &err), LNL_OK);
+    assert_close(explained[0], 1.0, 1e-12);
+    assert_close(explained[1], 0.0, 1e-12);
+    for (int i = 0; i < 4; i++) {
+        assert_close(scores[2 * i], ((double)i - 1.5) * sqrt(5.0), 1e-12);
+        assert_close(scores[2 * i + 1], 0.0, 1e-12);
+    }
+}
+
+static void pca_rejects_bad_shapes(void **state)
+{
+    (void)state;
+    const double X[] = {1, 2, 3, 4};
+    double scores[4];
+    lnl_error err;
+    assert_int_equal(lnl_pca_project(X, 1, 4, 1, scores, NULL, &err), LNL_ERR_ARGUMENT);
+    assert_int_equal(lnl_pca_project(X, 2, 2, 3, scores, NULL, &err), LNL_ERR_ARGUMENT);
+    assert_int_equal(lnl_pca_project(X, 2, 2, 0, scores, NULL, &err), LNL_ERR_ARGUMENT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -306,6 +369,9 @@ int main(void)
         cmocka_unit_test(wilcoxon_matches_scipy_approx_ties),
         cmocka_unit_test(wilcoxon_matches_scipy_permutation_ties_zeros),
         cmocka_unit_test(wilcoxon_exact_matches_enumeration),
+        cmocka_unit_test(pca_matches_sklearn),
+        cmocka_unit_test(pca_points_on_a_line),
+        cmocka_unit_test(pca_rejects_bad_shapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

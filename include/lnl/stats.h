@@ -1,7 +1,10 @@
-/* Paired significance tests for comparing methods over seeds.
+/* Statistics for reports: a paired significance test for comparing
+ * methods over seeds, and principal components for plotting data.
  *
- * The Wilcoxon signed-rank test (Wilcoxon 1945, Biometrics Bulletin 1(6),
- * 80-83) compares paired samples x and y through the differences
+ * The Wilcoxon signed-rank test (F. Wilcoxon, "Individual Comparisons by
+ * Ranking Methods", Biometrics Bulletin 1945, as cited by the
+ * documentation of scipy.stats.wilcoxon, whose default results the tests
+ * compare against) compares paired samples x and y through the differences
  * d_i = x_i - y_i. The absolute differences are ranked 1..n, tied values
  * getting the mean of the ranks they span (midranks), and
  * W+ = sum of the ranks of positive differences, W- = of the negative ones.
@@ -27,7 +30,7 @@ enum { LNL_WILCOXON_EXACT_MAX = 200 };
  *          the default of scipy.stats.wilcoxon).
  *  PRATT:  zeros are ranked with the other absolute differences, so that
  *          they take the smallest ranks, and then dropped with their ranks
- *          (Pratt 1959, JASA 54, 655-667). */
+ *          (J. W. Pratt, JASA 1959, as cited by scipy.stats.wilcoxon). */
 typedef enum lnl_wilcoxon_zero_method {
     LNL_WILCOXON_ZERO_WILCOX,
     LNL_WILCOXON_ZERO_PRATT
@@ -87,5 +90,18 @@ lnl_status lnl_wilcoxon_signed_rank(const double *x, const double *y, size_t n,
  * with m nonzero differences: 2 / 2^m, capped at 1. With 5 seeds it is
  * 0.0625, so no comparison over 5 seeds can be significant at 0.05. */
 double lnl_wilcoxon_min_p_value(size_t m);
+
+/* Projects the rows of X (n x d, row-major) on their first k principal
+ * components: the eigenvectors of the sample covariance
+ * C = Xc^T Xc / (n - 1), Xc = X minus its column means, with the k
+ * largest eigenvalues, from LAPACKE_dsyev. scores (n x k, row-major)
+ * receives Xc V, and explained (k entries, may be NULL) each eigenvalue
+ * divided by the trace of C (0 when the trace is 0). Each eigenvector's
+ * sign is chosen so that its entry of largest magnitude is positive.
+ * Returns LNL_ERR_ARGUMENT for n < 2, k = 0, k > d or NULL arrays,
+ * LNL_ERR_NUMERIC when the eigensolver fails and LNL_ERR_NOMEM when an
+ * allocation fails. */
+lnl_status lnl_pca_project(const double *X, size_t n, size_t d, size_t k, double *scores,
+                           double *explained, lnl_error *err);
 
 #endif
