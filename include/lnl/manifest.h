@@ -2,7 +2,10 @@
  *
  * The manifest is one JSON object with these members:
  *   "format": "lnl-manifest-1",
- *   "lnl_version", "git_commit": from lnl_version.h at build time,
+ *   "lnl_version", "git_commit": from lnl_version.h at build time
+ *                 (NOTE: meson sets the commit when it configures the
+ *                 build folder, so later commits and uncommitted edits
+ *                 are not reflected until the folder is reconfigured),
  *   "command_line": the argv array given to lnl_manifest_set_invocation,
  *                   or null,
  *   "working_directory": the current folder when the manifest is written,

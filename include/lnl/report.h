@@ -1,18 +1,108 @@
-/* Reports: accuracy tables rebuilt from DIR/runs.csv alone, so merged,
- * resumed or sharded results render the same way.
+/* Reports: accuracy tables, significance tests and figures rebuilt from
+ * DIR/runs.csv alone, so merged, resumed or sharded results render the
+ * same way. DIR/manifest.json, when present, only supplies the baseline
+ * and the provenance line.
+ *
+ * Groups. A (data set, noise section) pair is a group. Its table has the
+ * methods as rows, in order of first appearance in runs.csv, and the noise
+ * rates as columns, in increasing order. When runs.csv has a "setting"
+ * column, a non-empty setting label (such as "0.3/0.1" for noise with one
+ * rate per class) names and separates columns of equal rate. A cell is the test accuracy over
+ * the seeds whose run succeeded: mean and sample standard deviation
+ * (n - 1 in the denominator, 0 for one run). When runs.csv contains several
+ * rows for one (data set, noise, method, rate, seed), as after a merge or
+ * a resumed sweep, the last row counts and the others are reported as
+ * replaced.
+ *
+ * Best. In every column the highest mean is best (all within 1e-12 of it
+ * when tied) and is set in bold. Methods trained on clean labels (labels
+ * = clean in runs.csv) are noise-free references: they are left out of
+ * the comparison unless every method of the group is one.
+ *
+ * Significance. Every other method is compared with the baseline method
+ * in each column by the two-sided Wilcoxon signed-rank test
+ * (lnl_wilcoxon_signed_rank) on the accuracies paired by seed index,
+ * over the seeds where both runs succeeded. Zero differences are dropped
+ * (scipy's zero_method="wilcox"), ties get midranks and differences
+ * within 1e-12 count as equal, and the p-value is exact up to
+ * LNL_WILCOXON_EXACT_MAX pairs. A cell with p < alpha gets a dagger, "†"
+ * in Markdown and a superscript \dagger in LaTeX. No correction for multiple
+ * comparisons is made. With m pairs the smallest p-value is 2 / 2^m, so
+ * at least 6 seeds are needed for p < 0.05.
+ *
+ * Files, each written to "<name>.tmp" and renamed into place (names with
+ * characters other than letters, digits, '.', '_' and '-' get '_' in
+ * their place in file names):
+ *   DIR/tables/<data>_<noise>.md   Markdown: mean ± std, 3 decimals;
+ *   DIR/tables/<data>_<noise>.tex  LaTeX tabular with booktabs rules;
+ *   DIR/tables/<data>_<noise>.csv  one row per cell: dataset, noise,
+ *       method, rate, mean, std, n, failed, best, n_pairs, statistic
+ *       (min(W+, W-)), p_value, setting; empty where a value does not
+ *       apply;
+ *   DIR/tables/<data>_<noise>.json the same cells with the test details;
+ *   DIR/tables/combined.md, .tex   the paper-style table: methods as rows,
+ *       one column group per data set, a subgroup per noise section and a
+ *       column per rate;
+ *   DIR/tables/combined.csv, .json every group in one file;
+ *   DIR/figures/accuracy_<data>_<noise>.pdf, .svg, .png  test accuracy
+ *       against noise rate, one line per method with ± std bars;
+ *   DIR/summary.md  the provenance line, the combined table, then each
+ *       group's table and figure.
+ * CSV and JSON numbers are written with %.17g, except rates, which come
+ * from runs.csv rounded to 12 decimals and are written with %.15g as
+ * there, so that 0.2 stays 0.2. Both use the C locale, which the CLI never
+ * changes.
  */
 #ifndef LNL_REPORT_H
 #define LNL_REPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
+#include "lnl/config.h"
 #include "lnl/error.h"
 
-/* Reads DIR/runs.csv and writes, per data set and noise section,
- * DIR/tables/<data>_<noise>.md and .csv (methods as rows, rates as columns,
- * test accuracy mean +- sample standard deviation over the seeds that
- * succeeded), and DIR/summary.md with every Markdown table. Each file is
- * written to a temporary name and renamed into place. */
+typedef struct lnl_report_options {
+    /* The method to compare against. NULL: the "baseline" of
+     * DIR/manifest.json, or the first method of runs.csv without one. */
+    const char *baseline;
+    double alpha;       /* significance level of the marks; 0 means 0.05 */
+    bool skip_figures;  /* true: write the tables and summary.md only */
+} lnl_report_options;
+
+/* Writes every table, figure and summary.md of DIR with the default
+ * options. Returns LNL_ERR_IO when runs.csv cannot be read or an output
+ * cannot be written, LNL_ERR_DATA with the line for malformed runs.csv
+ * content, and LNL_ERR_ARGUMENT when the manifest's baseline is not a
+ * method of runs.csv. */
 lnl_status lnl_report_write(const char *dir, lnl_error *err);
+
+/* Same with options (NULL for the defaults). An explicit baseline that is
+ * not a method of runs.csv is LNL_ERR_ARGUMENT, as is alpha outside
+ * [0, 1). A last line of runs.csv without a newline and with fewer
+ * fields than the header, as a crash can leave, is skipped with a note in
+ * summary.md. */
+lnl_status lnl_report_write_with_options(const char *dir, const lnl_report_options *options,
+                                         lnl_error *err);
+
+/* Draws the data of one (data, noise, rate, seed index) cell of config,
+ * with the split and the noisy labels that the sweep uses, into out_dir
+ * (created when missing), each as .pdf, .svg and .png:
+ *   scatter_clean_<stem>: the training points coloured by clean label;
+ *   scatter_noisy_<stem>: coloured by noisy label, with a ring around each
+ *                 point whose label was flipped;
+ *   transition_<stem>: the noise model's transition matrix T and the
+ *                 realized one (the clean-to-noisy fractions of the
+ *                 training labels) as annotated heat maps,
+ * where <stem> is <data>_<noise>_<rate>_seed<seed>. Features are
+ * standardized when the data section's standardize key is true. With
+ * more than two features the points are projected on their first two
+ * principal components (lnl_pca_project), and the axis labels give the
+ * share of the variance each one explains. stem_out (may be NULL)
+ * receives <stem>, at most stem_size bytes. */
+lnl_status lnl_report_plot_data(const lnl_config *config, const lnl_data_spec *data,
+                                const lnl_noise_spec *noise, double rate, int seed_index,
+                                const char *out_dir, char *stem_out, size_t stem_size,
+                                lnl_error *err);
 
 #endif

@@ -468,15 +468,26 @@ int lnl_cli_corrupt(int argc, char **argv)
 /* ---- lnl report and lnl schema ------------------------------------------- */
 
 static const char report_help[] =
-    "usage: lnl report DIR\n"
+    "usage: lnl report DIR [--baseline NAME] [--alpha A] [--no-figures]\n"
     "\n"
-    "Rebuilds DIR/tables and DIR/summary.md from DIR/runs.csv alone, and prints\n"
-    "the tables.\n";
+    "Rebuilds every table and figure of DIR from DIR/runs.csv alone and prints\n"
+    "DIR/summary.md: tables in Markdown, CSV, LaTeX and JSON in DIR/tables (one\n"
+    "per data set and noise section, and the combined table combined.*),\n"
+    "accuracy-against-noise-rate figures in DIR/figures (PDF, SVG and PNG). Every\n"
+    "method is compared with the baseline by a two-sided Wilcoxon signed-rank\n"
+    "test paired over seeds.\n"
+    "\n"
+    "  --baseline NAME  method to compare against (default: the baseline in\n"
+    "                   DIR/manifest.json, else the first method of runs.csv)\n"
+    "  --alpha A        significance level of the marks, in (0, 1) (default 0.05)\n"
+    "  --no-figures     write the tables and summary.md only\n";
 
 int lnl_cli_report(int argc, char **argv)
 {
-    const char *positional[1];
-    option options[] = {{NULL, NULL, NULL}};
+    const char *baseline = NULL, *alpha_text = NULL, *positional[1];
+    bool no_figures = false;
+    option options[] = {{"--baseline", &baseline, NULL}, {"--alpha", &alpha_text, NULL},
+                        {"--no-figures", NULL, &no_figures}, {NULL, NULL, NULL}};
     int n_positional;
     if (!parse_options(argc, argv, options, positional, 1, &n_positional, report_help))
         return 2;
@@ -484,14 +495,106 @@ int lnl_cli_report(int argc, char **argv)
         fprintf(stderr, "lnl report: missing DIR\n%s", report_help);
         return 2;
     }
+    lnl_report_options report_options = {baseline, 0.05, no_figures};
+    char *end = NULL;
+    if (alpha_text != NULL &&
+        ((report_options.alpha = strtod(alpha_text, &end)), *end != '\0' ||
+         !(report_options.alpha > 0.0 && report_options.alpha < 1.0))) {
+        fprintf(stderr, "lnl report: invalid --alpha \"%s\": expected a number in (0, 1)\n",
+                alpha_text);
+        return 2;
+    }
     lnl_error err;
     lnl_error_clear(&err);
-    if (lnl_report_write(positional[0], &err) != LNL_OK)
+    if (lnl_report_write_with_options(positional[0], &report_options, &err) != LNL_OK)
         return report_error(&err);
     char path[LNL_PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/summary.md", positional[0]);
     print_file(path);
     return 0;
+}
+
+/* ---- lnl plot-data ---------------------------------------------------------- */
+
+static const char plot_data_help[] =
+    "usage: lnl plot-data CONFIG [--data NAME] [--noise NAME] [--rate R] [--seed I]\n"
+    "                            [--out DIR]\n"
+    "\n"
+    "Draws the training rows of one cell, with the split and the noisy labels\n"
+    "that `lnl run` uses: a scatter plot with the clean labels, one with the\n"
+    "noisy labels and a ring around each flipped point, and heat maps of the\n"
+    "noise model's transition matrix and of the one realized in the labels.\n"
+    "Data with more than two features is projected on its first two principal\n"
+    "components. Each figure is written as PDF, SVG and PNG.\n"
+    "\n"
+    "  --data NAME   data section (default: the first)\n"
+    "  --noise NAME  noise section (default: the first)\n"
+    "  --rate R      noise rate in [0, 1] (default: the section's first rate above 0)\n"
+    "  --seed I      seed index, 0 to seeds-1 (default 0)\n"
+    "  --out DIR     output folder (default OUTPUT/figures, OUTPUT being the\n"
+    "                config's output folder)\n";
+
+int lnl_cli_plot_data(int argc, char **argv)
+{
+    const char *out = NULL, *data_name = NULL, *noise_name = NULL, *rate_text = NULL;
+    const char *seed_text = NULL, *positional[1];
+    option options[] = {{"--out", &out, NULL},         {"--data", &data_name, NULL},
+                        {"--noise", &noise_name, NULL}, {"--rate", &rate_text, NULL},
+                        {"--seed", &seed_text, NULL},   {NULL, NULL, NULL}};
+    int n_positional;
+    if (!parse_options(argc, argv, options, positional, 1, &n_positional, plot_data_help))
+        return 2;
+    if (n_positional != 1) {
+        fprintf(stderr, "lnl plot-data: missing CONFIG\n%s", plot_data_help);
+        return 2;
+    }
+    lnl_config *config = NULL;
+    int code = read_config(positional[0], &config);
+    if (code != 0)
+        return code;
+
+    const lnl_data_spec *data = data_name ? find_data(config, data_name) : &config->data[0];
+    const lnl_noise_spec *noise = noise_name ? find_noise(config, noise_name) : &config->noise[0];
+    long seed = 0;
+    double rate = 0.0;
+    char *end = NULL;
+    if (data == NULL || noise == NULL) {
+        fprintf(stderr, "lnl plot-data: no [%s %s] in %s\n", data == NULL ? "data" : "noise",
+                data == NULL ? data_name : noise_name, config->path);
+        code = 2;
+    } else if (seed_text != NULL && !parse_int(seed_text, 0, config->seeds - 1, &seed)) {
+        fprintf(stderr, "lnl plot-data: invalid --seed \"%s\": expected 0 to %d\n", seed_text,
+                config->seeds - 1);
+        code = 2;
+    } else if (rate_text != NULL &&
+               ((rate = strtod(rate_text, &end)), *end != '\0' || !(rate >= 0 && rate <= 1))) {
+        fprintf(stderr, "lnl plot-data: invalid --rate \"%s\": expected a number in [0, 1]\n",
+                rate_text);
+        code = 2;
+    }
+    if (code == 0 && rate_text == NULL) {
+        rate = noise->rates[0];
+        for (size_t r = 0; r < noise->n_rates && rate == 0.0; r++)
+            rate = noise->rates[r];
+    }
+
+    if (code == 0) {
+        char folder[LNL_PATH_MAX + 16], stem[LNL_PATH_MAX + 256];
+        if (out != NULL)
+            snprintf(folder, sizeof folder, "%s", out);
+        else
+            snprintf(folder, sizeof folder, "%s/figures", config->output);
+        lnl_error err;
+        lnl_error_clear(&err);
+        if (lnl_report_plot_data(config, data, noise, rate, (int)seed, folder, stem, sizeof stem,
+                                 &err) != LNL_OK)
+            code = report_error(&err);
+        else
+            fprintf(stderr, "lnl: wrote scatter_clean_%s, scatter_noisy_%s and transition_%s "
+                            "(.pdf, .svg, .png) in %s\n", stem, stem, stem, folder);
+    }
+    lnl_config_destroy(config);
+    return code;
 }
 
 static const char schema_help[] =

@@ -8,6 +8,7 @@ int lnl_cli_run(int argc, char **argv);
 int lnl_cli_generate(int argc, char **argv);
 int lnl_cli_corrupt(int argc, char **argv);
 int lnl_cli_report(int argc, char **argv);
+int lnl_cli_plot_data(int argc, char **argv);
 int lnl_cli_schema(int argc, char **argv);
 
 #endif

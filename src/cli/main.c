@@ -17,7 +17,8 @@ static const char usage[] =
     "                   runs.csv and accuracy tables into the output folder\n"
     "  generate CONFIG  write each [data] section's data set as CSV\n"
     "  corrupt CONFIG   write one data set with its split, clean and noisy labels\n"
-    "  report DIR       rebuild the tables of DIR from DIR/runs.csv\n"
+    "  report DIR       rebuild the tables and figures of DIR from DIR/runs.csv\n"
+    "  plot-data CONFIG draw one data set with its clean and noisy labels\n"
     "  schema           print the reference of every config key (Markdown)\n"
     "\n"
     "options:\n"
@@ -52,6 +53,8 @@ int main(int argc, char **argv)
         return lnl_cli_corrupt(argc - 1, argv + 1);
     if (strcmp(command, "report") == 0)
         return lnl_cli_report(argc - 1, argv + 1);
+    if (strcmp(command, "plot-data") == 0)
+        return lnl_cli_plot_data(argc - 1, argv + 1);
     if (strcmp(command, "schema") == 0)
         return lnl_cli_schema(argc - 1, argv + 1);
 
