@@ -141,6 +141,10 @@ static lnl_status parse_pair(char *token, const char *path, long line, size_t n_
         return lnl_error_set(err, LNL_ERR_DATA, path, line,
                              "feature index 0 in \"%.*s%s\" is invalid; indices start at 1",
                              DATASET_IO_QUOTED_MAX, token, dataset_io_ellipsis_if_long(token));
+    if (*index > INT_MAX)
+        return lnl_error_set(err, LNL_ERR_DATA, path, line,
+                             "feature index %zu is larger than the maximum 2147483647 (2^31 - 1)",
+                             *index);
     if (n_features > 0 && *index > n_features)
         return lnl_error_set(err, LNL_ERR_DATA, path, line,
                              "feature index %zu is larger than the requested n_features = %zu",
@@ -241,6 +245,9 @@ static lnl_status read_rows(FILE *file, const char *path, size_t n_features, spa
                                    "LIBSVM text");
             break;
         }
+        /* a UTF-8 byte-order mark, as some editors write, is not part of the label */
+        if (line_number == 1 && strncmp(line, "\xEF\xBB\xBF", 3) == 0)
+            memmove(line, line + 3, (size_t)length - 2);
         char *comment = strchr(line, '#');
         if (comment != NULL)
             *comment = '\0';

@@ -77,12 +77,13 @@ lnl_status lnl_csv_write(const char *path, const lnl_dataset *data, const char *
  * 1-based and strictly increasing, missing entries are 0. Comments after '#'
  * and empty lines are skipped, and an SVMlight "qid:N" after the label is
  * ignored. n_features = 0 takes the largest index seen; a larger index than
- * a given n_features is an error. Labels must be finite numbers and are
- * mapped to classes like numeric CSV labels (so -1/+1 become classes 0/1
- * named "-1" and "1"), and K must be at least 2. Feature j is named "x<j+1>"
- * after its index in the file. Errors are LNL_ERR_IO for open and read
- * failures and LNL_ERR_DATA with the file and line (0 for a file without
- * data lines). On failure *out is NULL. */
+ * a given n_features, or than 2^31 - 1, is an error. A UTF-8 byte-order
+ * mark at the start of the file is skipped. Labels must be finite numbers
+ * and are mapped to classes like numeric CSV labels (so -1/+1 become
+ * classes 0/1 named "-1" and "1"), and K must be at least 2. Feature j
+ * is named "x<j+1>" after its index in the file. Errors are LNL_ERR_IO for
+ * open and read failures and LNL_ERR_DATA with the file and line (0 for a
+ * file without data lines). On failure *out is NULL. */
 lnl_status lnl_libsvm_read(const char *path, size_t n_features, lnl_dataset **out,
                            lnl_error *err);
 
