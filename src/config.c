@@ -1017,6 +1017,58 @@ static void default_name(const char *path, char *out, size_t size)
         snprintf(out, size, "%.*s", (int)(length < size ? length : size - 1), base);
 }
 
+_Static_assert(LNL_MAX_SECTIONS <= 64, "data_mask has one bit per [data] section");
+
+/* Fills each noise section's data_mask from its `data` key: every data
+ * section when the key is not given, else the listed ones, which must
+ * exist and appear once. */
+static lnl_status resolve_noise_data(config_parser *p)
+{
+    lnl_config *config = p->config;
+    for (size_t n = 0; n < config->n_noise; n++) {
+        lnl_noise_spec *noise = &config->noise[n];
+        if (noise->data[0] == '\0') {
+            noise->data_mask = config->n_data == 64 ? UINT64_MAX
+                                                    : (UINT64_C(1) << config->n_data) - 1;
+            continue;
+        }
+
+        long line = key_line(p, noise, "data");
+        noise->data_mask = 0;
+        char names[sizeof noise->data];
+        snprintf(names, sizeof names, "%s", noise->data);
+        char *state = NULL;
+        for (char *name = strtok_r(names, ",", &state); name != NULL;
+             name = strtok_r(NULL, ",", &state)) {
+            size_t length = strlen(name);
+            const char *trimmed = trim(name, &length);
+            size_t d = 0;
+            while (d < config->n_data && (strlen(config->data[d].name) != length ||
+                                          strncmp(config->data[d].name, trimmed, length) != 0))
+                d++;
+            if (d == config->n_data)
+                return fail_validation(p, line,
+                                       "invalid value for data in [noise %s]: there is no "
+                                       "section [data %.*s]",
+                                       noise->name, (int)length, trimmed);
+            if (noise->data_mask & (UINT64_C(1) << d))
+                return fail_validation(p, line, "data in [noise %s] lists [data %s] twice",
+                                       noise->name, config->data[d].name);
+            noise->data_mask |= UINT64_C(1) << d;
+        }
+        if (noise->data_mask == 0)
+            return fail_validation(p, line, "data in [noise %s] names no [data] section",
+                                   noise->name);
+    }
+    return LNL_OK;
+}
+
+bool lnl_config_noise_applies(const lnl_config *config, size_t noise, size_t data)
+{
+    return noise < config->n_noise && data < config->n_data &&
+           (config->noise[noise].data_mask & (UINT64_C(1) << data)) != 0;
+}
+
 /* Checks across sections and fills the defaults that depend on others. */
 static lnl_status check_config(config_parser *p)
 {
@@ -1037,6 +1089,9 @@ static lnl_status check_config(config_parser *p)
             return fail_validation(p, 0, "missing section %s; a config needs at least one",
                                    required[i].header);
     }
+
+    if (resolve_noise_data(p) != LNL_OK)
+        return p->validation.status;
 
     if (config->name[0] == '\0')
         default_name(p->path, config->name, sizeof config->name);
@@ -1105,6 +1160,8 @@ static lnl_status check_config(config_parser *p)
         size_t classes = data->generator.n_classes;
         for (size_t j = 0; j < config->n_noise; j++) {
             const lnl_noise_spec *noise = &config->noise[j];
+            if (!lnl_config_noise_applies(config, j, i))
+                continue;
             if (noise->type == LNL_NOISE_MATRIX && noise->matrix_order != classes)
                 return fail_validation(p, key_line(p, noise, "matrix"),
                                        "matrix in [noise %s] is %zu x %zu, but [data %s] has "

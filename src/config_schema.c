@@ -225,6 +225,9 @@ static const lnl_config_key config_keys[] = {
     {NOISE(mappings), .name = "mapping", .type = LNL_TYPE_MAPPING,
      .default_text = "required with type = asymmetric",
      .help = "asymmetric: which class flips to which, by class name as in the data; the rate applies to these classes only."},
+    {NOISE(data), .name = "data", .type = LNL_TYPE_TEXT, .size = MEMBER_SIZE(lnl_noise_spec, data),
+     .default_text = "every [data] section",
+     .help = "The [data] sections this noise applies to, by name, separated by commas; class_conditional and asymmetric noise usually fit only some data sets."},
     {NOISE(seed), .name = "seed", .type = LNL_TYPE_SEED, .has_flag = true,
      .has_offset = offsetof(lnl_noise_spec, has_seed),
      .default_text = "derived from base_seed for each run",
@@ -1462,7 +1465,8 @@ static const char reference_intro[] =
     "     src/config_schema.c; change the schema, then regenerate this file. -->\n"
     "\n"
     "An experiment config is an INI file. `lnl run FILE` trains every method\n"
-    "on every data set under every noise model and rate, once per seed.\n"
+    "on every data set under every noise model and rate, once per seed. A\n"
+    "noise section with a `data` key applies only to the data sets it lists.\n"
     "\n"
     "- `[experiment]`: at most one; optional, because every key has a default.\n"
     "- `[data NAME]`: one or more data sets.\n"

@@ -129,10 +129,12 @@ lnl_status lnl_data_load(const lnl_config *config, const lnl_data_spec *spec,
 
 size_t lnl_sweep_count(const lnl_config *config)
 {
-    size_t per_data = 0;
-    for (size_t n = 0; n < config->n_noise; n++)
-        per_data += config->noise[n].n_rates;
-    return config->n_data * per_data * config->n_methods * (size_t)config->seeds;
+    size_t settings = 0;
+    for (size_t d = 0; d < config->n_data; d++)
+        for (size_t n = 0; n < config->n_noise; n++)
+            if (lnl_config_noise_applies(config, n, d))
+                settings += config->noise[n].n_rates;
+    return settings * config->n_methods * (size_t)config->seeds;
 }
 
 /* ---- One run ---------------------------------------------------------- */
@@ -1149,13 +1151,12 @@ static size_t plan_index(const lnl_config *config, size_t d, size_t n, size_t r,
                          size_t s)
 {
     size_t per_rate = config->n_methods * (size_t)config->seeds;
-    size_t before_noise = 0, per_data = 0;
-    for (size_t i = 0; i < config->n_noise; i++) {
-        if (i < n)
-            before_noise += config->noise[i].n_rates;
-        per_data += config->noise[i].n_rates;
-    }
-    return (d * per_data + before_noise + r) * per_rate + m * (size_t)config->seeds + s;
+    size_t settings_before = 0;
+    for (size_t i = 0; i < config->n_data; i++)
+        for (size_t j = 0; j < config->n_noise; j++)
+            if ((i < d || (i == d && j < n)) && lnl_config_noise_applies(config, j, i))
+                settings_before += config->noise[j].n_rates;
+    return (settings_before + r) * per_rate + m * (size_t)config->seeds + s;
 }
 
 /* Finds the plan position of a recorded row from its key fields. Returns
@@ -1170,7 +1171,8 @@ static size_t find_cell(const sweep_state *state, char **fields, const run_colum
         n++;
     while (m < config->n_methods && strcmp(config->methods[m].name, fields[columns->method]) != 0)
         m++;
-    if (d == config->n_data || n == config->n_noise || m == config->n_methods)
+    if (d == config->n_data || n == config->n_noise || m == config->n_methods ||
+        !lnl_config_noise_applies(config, n, d))
         return state->n_cells;
 
     /* class_conditional settings can share a rate, so the pair must match too. */
@@ -1450,7 +1452,8 @@ static cell *plan_cells(const lnl_config *config, size_t *n_cells)
     size_t i = 0;
     for (size_t d = 0; d < config->n_data; d++)
         for (size_t n = 0; n < config->n_noise; n++)
-            for (size_t r = 0; r < config->noise[n].n_rates; r++)
+            for (size_t r = 0; lnl_config_noise_applies(config, n, d) && r < config->noise[n].n_rates;
+                 r++)
                 for (size_t m = 0; m < config->n_methods; m++)
                     for (int s = 0; s < config->seeds; s++)
                         cells[i++] = (cell){d, n, r, m, s};
@@ -1493,6 +1496,8 @@ static lnl_status check_class_counts(const lnl_config *config, lnl_dataset *cons
         const char *data = config->data[d].name;
         for (size_t n = 0; n < config->n_noise; n++) {
             const lnl_noise_spec *noise = &config->noise[n];
+            if (!lnl_config_noise_applies(config, n, d))
+                continue;
             if (noise->type == LNL_NOISE_MATRIX && noise->matrix_order != k)
                 return lnl_error_set(err, LNL_ERR_CONFIG, config->path, noise->line,
                                      "matrix in [noise %s] is %zu x %zu, but [data %s] has %zu "
@@ -1532,6 +1537,8 @@ static lnl_status check_correction_inputs(const lnl_config *config,
         for (size_t n = 0; n < config->n_noise && status == LNL_OK; n++) {
             const lnl_noise_spec *noise = &config->noise[n];
             lnl_noise_model model;
+            if (!lnl_config_noise_applies(config, n, d))
+                continue;
             if (noise->type == LNL_NOISE_CLASS_CONDITIONAL || noise->type == LNL_NOISE_ASYMMETRIC)
                 status = lnl_noise_model_from_spec(noise, 0, dataset, config->path, mapping,
                                                    &model, err);

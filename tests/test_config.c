@@ -6,6 +6,7 @@
  * instead of running the tests; that is how docs/CONFIG.md is regenerated.
  */
 #include "lnl/config.h"
+#include "lnl/sweep.h"
 
 #include <math.h>
 #include <setjmp.h>
@@ -651,6 +652,32 @@ static void config_method_transition_keys(void **state)
     lnl_config_destroy(config);
 }
 
+/* A noise section's data key limits it to the listed data sections, and
+ * the sweep plans only those cells. */
+static void config_noise_data_restricts_cells(void **state)
+{
+    (void)state;
+    lnl_config *config = parse_ok("[experiment]\nseeds = 2\n"
+                                  "[data a]\nsource = make_classification\n"
+                                  "[data b]\nsource = make_classification\nn_classes = 3\n"
+                                  "n_informative = 3\n"
+                                  "[noise cc]\ntype = class_conditional\npairs = 0.1/0.2, 0.2/0.1\n"
+                                  "data = a\n"
+                                  "[noise sym]\ntype = symmetric\nrates = 0.1, 0.2, 0.3\n"
+                                  "[noise pair]\ntype = pair\nrates = 0.4\ndata = b , a\n"
+                                  "[method m]\n[method k]\n");
+    assert_true(lnl_config_noise_applies(config, 0, 0));
+    assert_false(lnl_config_noise_applies(config, 0, 1));
+    assert_true(lnl_config_noise_applies(config, 1, 0));
+    assert_true(lnl_config_noise_applies(config, 1, 1));
+    assert_true(lnl_config_noise_applies(config, 2, 0));
+    assert_true(lnl_config_noise_applies(config, 2, 1));
+    assert_false(lnl_config_noise_applies(config, 3, 0));
+    /* a: 2 + 3 + 1 settings, b: 3 + 1; times 2 methods and 2 seeds */
+    assert_int_equal(lnl_sweep_count(config), (6 + 4) * 2 * 2);
+    lnl_config_destroy(config);
+}
+
 /* ---- errors --------------------------------------------------------- */
 
 typedef struct broken_case {
@@ -956,6 +983,13 @@ static const broken_case broken_cases[] = {
      "n_informative = 3\n[noise n]\ntype = pair\nrates = 0.1\n[method m]\nloss = unbiased\n"
      "transition = known\n",
      9, "loss = unbiased in [method m] needs 2 classes, but [data d] has n_classes = 3"},
+    /* the data key of a noise section */
+    {"noise_data_unknown", VALID_REST "[noise x]\ntype = pair\nrates = 0.2\ndata = d, e\n", 10,
+     "invalid value for data in [noise x]: there is no section [data e]"},
+    {"noise_data_twice", VALID_REST "[noise x]\ntype = pair\nrates = 0.2\ndata = d,d\n", 10,
+     "data in [noise x] lists [data d] twice"},
+    {"noise_data_only_commas", VALID_REST "[noise x]\ntype = pair\nrates = 0.2\ndata = ,\n", 10,
+     "data in [noise x] names no [data] section"},
 };
 
 static void config_rejects_broken(void **state)
@@ -1284,6 +1318,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(config_class_conditional_pairs),
         cmocka_unit_test(config_asymmetric_mapping),
         cmocka_unit_test(config_method_transition_keys),
+        cmocka_unit_test(config_noise_data_restricts_cells),
         cmocka_unit_test(config_line_too_long),
         cmocka_unit_test(config_line_of_198_bytes_fits),
         cmocka_unit_test(config_too_many_sections),

@@ -88,6 +88,8 @@ typedef struct lnl_noise_spec {
     char positive[LNL_NAME_MAX];     /* class_conditional: positive class name; "" = class 1 */
     size_t n_mappings;               /* asymmetric: mappings[0..n_mappings) */
     lnl_class_mapping *mappings;     /* asymmetric: source -> target class names */
+    char data[LNL_NAME_MAX * 4];     /* [data] section names it applies to, as written; "" = all */
+    uint64_t data_mask;              /* bit d: applies to config->data[d]; set by the reader */
 } lnl_noise_spec;
 
 typedef enum lnl_model_kind {
@@ -180,6 +182,10 @@ lnl_status lnl_config_parse_string(const char *text, const char *path, lnl_confi
                                    lnl_error *err);
 
 void lnl_config_destroy(lnl_config *config);
+
+/* True when noise section `noise` applies to data section `data` (its
+ * `data` key lists the section, or is not given). */
+bool lnl_config_noise_applies(const lnl_config *config, size_t noise, size_t data);
 
 /* Writes the key reference (Markdown, one table per section kind) to out. */
 lnl_status lnl_config_write_reference(FILE *out, lnl_error *err);

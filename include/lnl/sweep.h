@@ -1,5 +1,7 @@
 /* The sweep: every data x noise x rate x method x seed cell of a config,
- * run on a pool of threads, one result row per run in DIR/runs.csv.
+ * run on a pool of threads, one result row per run in DIR/runs.csv. A
+ * noise section with a `data` key meets only the data sections it lists
+ * (lnl_config_noise_applies).
  *
  * Random streams. Every run derives its own streams, so any cell can be
  * re-run alone with the same result, in any order and on any thread:
