@@ -21,12 +21,13 @@ static const double title_size = 14.0, label_size = 11.0, tick_size = 9.5, legen
 
 void lnl_figure_palette(size_t i, double rgb[3])
 {
-    /* The 8 colours of the Okabe-Ito palette (blue, vermillion, bluish
-     * green, orange, reddish purple, sky blue, black, yellow). Wine, olive,
-     * teal and grey follow, so the 10 classes of digits stay distinct. */
+    /* The Okabe-Ito palette (blue, vermillion, bluish green, orange,
+     * reddish purple, sky blue, black) with wine, olive, teal and grey
+     * added, so the 10 classes of digits stay distinct. Okabe-Ito's yellow
+     * comes last because it is hard to see on white. */
     static const unsigned colours[] = {0x0072b2, 0xd55e00, 0x009e73, 0xe69f00,
-                                       0xcc79a7, 0x56b4e9, 0x000000, 0xf0e442,
-                                       0x882255, 0x999933, 0x44aa99, 0x888888};
+                                       0xcc79a7, 0x56b4e9, 0x000000, 0x882255,
+                                       0x999933, 0x44aa99, 0x888888, 0xf0e442};
     unsigned c = colours[i % (sizeof colours / sizeof colours[0])];
     rgb[0] = (double)((c >> 16) & 0xff) / 255.0;
     rgb[1] = (double)((c >> 8) & 0xff) / 255.0;
@@ -410,7 +411,25 @@ static void draw_marker(cairo_t *cr, int shape, double x, double y, double r)
 
 /* ---- Line plot -------------------------------------------------------------- */
 
-enum { LEGEND_ROW = 17, LEGEND_SAMPLE = 26 };
+enum { LEGEND_ROW = 17, LEGEND_SAMPLE = 26, PALETTE_SIZE = 12 };
+
+/* Series s gets colour s mod 12 and a marker that moves on by one each
+ * time the colours repeat, so no two of the first 72 series look alike. */
+static int series_marker(size_t s)
+{
+    return (int)((s % 6 + s / PALETTE_SIZE) % 6);
+}
+
+/* Lines of the second round of colours (series 12 to 23, and so on) are
+ * dashed. */
+static void set_series_dash(cairo_t *cr, size_t s)
+{
+    static const double dashes[] = {5.0, 3.0};
+    if ((s / PALETTE_SIZE) % 2 == 1)
+        cairo_set_dash(cr, dashes, 2, 0.0);
+    else
+        cairo_set_dash(cr, NULL, 0, 0.0);
+}
 
 typedef struct line_layout {
     const lnl_line_plot *plot;
@@ -437,6 +456,7 @@ static void draw_line_plot(cairo_t *cr, const void *context)
         double shift = ((double)s - 0.5 * (double)(plot->n_series - 1)) * L->dodge;
         cairo_save(cr);
         cairo_translate(cr, shift, 0.0);
+        set_series_dash(cr, s);
 
         cairo_set_line_width(cr, 1.0);
         for (size_t i = 0; series->error != NULL && i < series->n; i++) {
@@ -468,9 +488,11 @@ static void draw_line_plot(cairo_t *cr, const void *context)
             drawing = true;
         }
         cairo_stroke(cr);
+        cairo_set_dash(cr, NULL, 0, 0.0);
         for (size_t i = 0; i < series->n; i++)
             if (!isnan(series->x[i]) && !isnan(series->y[i]))
-                draw_marker(cr, (int)s, map_x(f, series->x[i]), map_y(f, series->y[i]), 3.6);
+                draw_marker(cr, series_marker(s), map_x(f, series->x[i]), map_y(f, series->y[i]),
+                            3.6);
         cairo_restore(cr);
     }
     cairo_restore(cr);
@@ -481,10 +503,12 @@ static void draw_line_plot(cairo_t *cr, const void *context)
         double x = L->legend_left;
         set_palette_colour(cr, s, 1.0);
         cairo_set_line_width(cr, 1.6);
+        set_series_dash(cr, s);
         cairo_move_to(cr, x, y);
         cairo_line_to(cr, x + LEGEND_SAMPLE, y);
         cairo_stroke(cr);
-        draw_marker(cr, (int)s, x + 0.5 * LEGEND_SAMPLE, y, 3.6);
+        cairo_set_dash(cr, NULL, 0, 0.0);
+        draw_marker(cr, series_marker(s), x + 0.5 * LEGEND_SAMPLE, y, 3.6);
         cairo_set_source_rgb(cr, 0.0, 0.0, 0.0);
         const char *name = plot->series[s].name != NULL ? plot->series[s].name : "";
         draw_text(cr, name, x + LEGEND_SAMPLE + 6.0, y, 0.0, 0.5, 0.0);
@@ -543,7 +567,7 @@ lnl_status lnl_figure_line_plot(const lnl_line_plot *plot, const char *path, lnl
         L.f.height = legend_height;
     L.legend_left = L.f.left + L.f.width + 16.0;
     L.width = L.legend_left + legend_width + 14.0;
-    L.dodge = plot->n_series > 1 ? fmin(3.0, 24.0 / (double)(plot->n_series - 1)) : 0.0;
+    L.dodge = plot->n_series > 1 ? fmin(3.0, 16.0 / (double)(plot->n_series - 1)) : 0.0;
     L.height = L.f.top + L.f.height + 48.0;
     return render(path, L.width, L.height, plot->title, draw_line_plot, &L, err);
 }
@@ -700,7 +724,10 @@ typedef struct heatmap_layout {
     double width, height;
     double cell, top;
     double *panel_left;     /* n_panels: left edge of each matrix */
-    double label_width;     /* room for row tick labels and the row axis label */
+    double *slot_left;      /* n_panels: left edge of the room of each panel */
+    double *slot_width;     /* n_panels: its width, which the panel title may use */
+    bool vertical_names;    /* column names too wide for a cell run upwards */
+    double names_height;    /* room below the matrix for the column names */
 } heatmap_layout;
 
 static void tick_name(const char *const *names, size_t i, char *text, size_t size)
@@ -742,11 +769,14 @@ static void draw_heatmaps(cairo_t *cr, const void *context)
         double low, high;
         scale_range(panel, &low, &high);
 
+        /* the title is centred on the matrix and may use its slot's width */
         if (panel->title != NULL) {
+            double centre = left + 0.5 * (double)panel->cols * cell;
+            double half = fmin(centre - L->slot_left[p],
+                               L->slot_left[p] + L->slot_width[p] - centre);
             cairo_set_source_rgb(cr, 0.0, 0.0, 0.0);
-            fit_font(cr, panel->title, label_size, true, (double)panel->cols * cell + 40.0);
-            draw_text(cr, panel->title, left + 0.5 * (double)panel->cols * cell, top - 10.0,
-                      0.5, 1.0, 0.0);
+            fit_font(cr, panel->title, label_size, true, 2.0 * half - 8.0);
+            draw_text(cr, panel->title, centre, top - 10.0, 0.5, 1.0, 0.0);
         }
 
         double annotation = cell * 0.3 < 10.0 ? cell * 0.3 : 10.0;
@@ -789,12 +819,16 @@ static void draw_heatmaps(cairo_t *cr, const void *context)
         double bottom = top + (double)panel->rows * cell;
         for (size_t j = 0; j < panel->cols; j++) {
             tick_name(panel->col_names, j, text, sizeof text);
-            draw_text(cr, text, left + ((double)j + 0.5) * cell, bottom + 5.0, 0.5, 0.0, 0.0);
+            if (L->vertical_names)
+                draw_text(cr, text, left + ((double)j + 0.5) * cell, bottom + 5.0, 1.0, 0.5,
+                          -pi / 2.0);
+            else
+                draw_text(cr, text, left + ((double)j + 0.5) * cell, bottom + 5.0, 0.5, 0.0, 0.0);
         }
         set_font(cr, label_size, false);
         if (panel->col_label != NULL)
             draw_text(cr, panel->col_label, left + 0.5 * (double)panel->cols * cell,
-                      bottom + 22.0, 0.5, 0.0, 0.0);
+                      bottom + L->names_height + 10.0, 0.5, 0.0, 0.0);
         if (panel->row_label != NULL)
             draw_text(cr, panel->row_label, left - 10.0 - widest, top + 0.5 * (double)panel->rows
                       * cell, 0.5, 1.0, -pi / 2.0);
@@ -822,14 +856,34 @@ lnl_status lnl_figure_heatmaps(const lnl_heatmap *panels, size_t n_panels, const
     L.n_panels = n_panels;
     L.title = title;
     L.panel_left = calloc(n_panels, sizeof(double));
-    if (L.panel_left == NULL)
+    L.slot_left = calloc(n_panels, sizeof(double));
+    L.slot_width = calloc(n_panels, sizeof(double));
+    if (L.panel_left == NULL || L.slot_left == NULL || L.slot_width == NULL) {
+        free(L.panel_left);
+        free(L.slot_left);
+        free(L.slot_width);
         return lnl_error_set(err, LNL_ERR_NOMEM, NULL, 0, "out of memory");
+    }
     size_t longest = max_rows > max_cols ? max_rows : max_cols;
     L.cell = longest <= 12 ? 36.0 : fmax(8.0, 432.0 / (double)longest);
 
-    /* every panel gets the room of its row tick labels and row axis label */
+    /* cells widen, up to 96 points, to fit the column names side by side;
+     * names that still do not fit run upwards */
     cairo_t *measure = create_measure();
     char text[128];
+    set_font(measure, tick_size, false);
+    double widest_name = 0.0;
+    for (size_t p = 0; p < n_panels; p++)
+        for (size_t j = 0; j < panels[p].cols; j++) {
+            tick_name(panels[p].col_names, j, text, sizeof text);
+            widest_name = fmax(widest_name, text_width(measure, text));
+        }
+    if (longest <= 12 && widest_name + 8.0 <= 96.0)
+        L.cell = fmax(L.cell, widest_name + 8.0);
+    L.vertical_names = widest_name + 4.0 > L.cell;
+    L.names_height = L.vertical_names ? widest_name + 8.0 : 14.0;
+
+    /* every panel gets the room of its row tick labels and row axis label */
     double x = 16.0;
     for (size_t p = 0; p < n_panels; p++) {
         set_font(measure, tick_size, false);
@@ -844,16 +898,20 @@ lnl_status lnl_figure_heatmaps(const lnl_heatmap *panels, size_t n_panels, const
         double panel_width = room + matrix_width;
         double slot = panel_width > 200.0 ? panel_width : 200.0;
         L.panel_left[p] = x + room + 0.5 * (slot - panel_width);
+        L.slot_left[p] = x;
+        L.slot_width[p] = slot;
         x += slot + 24.0;
     }
     cairo_destroy(measure);
 
     L.top = title != NULL ? 64.0 : 36.0;
     L.width = x;
-    L.height = L.top + (double)max_rows * L.cell + 48.0;
+    L.height = L.top + (double)max_rows * L.cell + L.names_height + 34.0;
     lnl_status status = render(path, L.width, L.height,
                                title != NULL ? title : panels[0].title, draw_heatmaps, &L, err);
     free(L.panel_left);
+    free(L.slot_left);
+    free(L.slot_width);
     return status;
 }
 

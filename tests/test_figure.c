@@ -272,6 +272,27 @@ static void line_plot_handles_gaps_and_one_point(void **state)
     remove_dir(dir);
 }
 
+/* The 13th series repeats the first colour, so it gets another marker and
+ * a dashed line; the figure still renders in every format. */
+static void line_plot_many_series(void **state)
+{
+    (void)state;
+    char *dir = make_temp_dir();
+    enum { N_SERIES = 13 };
+    double values[N_SERIES][5];
+    lnl_figure_series series[N_SERIES];
+    char names[N_SERIES][16];
+    for (int s = 0; s < N_SERIES; s++) {
+        for (int i = 0; i < 5; i++)
+            values[s][i] = 0.9 - 0.02 * s - 0.1 * rates[i];
+        snprintf(names[s], sizeof names[s], "method %d", s);
+        series[s] = (lnl_figure_series){names[s], 5, rates, values[s], baseline_std};
+    }
+    lnl_line_plot plot = {"thirteen methods", "noise rate", "test accuracy", series, N_SERIES};
+    check_three_formats(dir, "many", draw_line, &plot);
+    remove_dir(dir);
+}
+
 static void line_plot_rejects_missing_values(void **state)
 {
     (void)state;
@@ -393,6 +414,24 @@ static void heatmaps_two_panels_and_large(void **state)
         big[i] = (double)(i % 21);
     lnl_heatmap large = {"digits", 20, 20, big, NULL, NULL, NULL, NULL, 0.0, 0.0};
     check_three_formats(dir, "large", draw_heatmap, &large);
+
+    /* names too wide for a cell are set vertically, which makes the
+     * figure taller than one with short names */
+    const char *short_names[] = {"a", "b", "c"};
+    const char *long_names[] = {"a", "b", "a class name far wider than any cell"};
+    lnl_heatmap named = {"named", 3, 3, truth, short_names, short_names, "clean", "noisy",
+                         0.0, 1.0};
+    check_three_formats(dir, "short_names", draw_heatmap, &named);
+    named.col_names = long_names;
+    check_three_formats(dir, "long_names", draw_heatmap, &named);
+    char path[512];
+    uint32_t short_width, short_height, long_width, long_height;
+    snprintf(path, sizeof path, "%s/short_names.png", dir);
+    check_png(path, &short_width, &short_height);
+    snprintf(path, sizeof path, "%s/long_names.png", dir);
+    check_png(path, &long_width, &long_height);
+    assert_true(long_height > short_height + 200);
+    assert_int_equal(long_width, short_width);
     remove_dir(dir);
 }
 
@@ -415,6 +454,7 @@ int main(void)
         cmocka_unit_test(format_from_extension),
         cmocka_unit_test(line_plot_three_formats),
         cmocka_unit_test(line_plot_handles_gaps_and_one_point),
+        cmocka_unit_test(line_plot_many_series),
         cmocka_unit_test(line_plot_rejects_missing_values),
         cmocka_unit_test(line_plot_unwritable_is_io),
         cmocka_unit_test(scatter_plot_marks_points),

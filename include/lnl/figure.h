@@ -42,11 +42,13 @@ typedef struct lnl_line_plot {
     size_t n_series;
 } lnl_line_plot;
 
-/* Draws every series as a line with markers and error bars, one colour and
- * marker shape per series (12 colours and 6 shapes, then they repeat),
- * with axes, ticks, the labels, a legend right of the plot and the title.
- * Series are drawn up to 3 points apart sideways, symmetric about the true
- * x, so that error bars at the same x do not hide each other. The axes
+/* Draws every series as a line with markers and error bars, with axes,
+ * ticks, the labels, a legend right of the plot and the title. Series s
+ * has colour s mod 12 and one of 6 marker shapes, combined so that the
+ * first 72 series all differ, and series 12 to 23 have dashed lines.
+ * Series are drawn up to 3 points apart sideways (16 points apart at
+ * most in all), symmetric about the true x, so that error bars at the
+ * same x do not hide each other. The axes
  * span the data and error bars with a 5% margin. The plot area is 440 x
  * 290 points; the figure is wider by the tick labels and the legend.
  * Returns LNL_ERR_ARGUMENT for NULL arguments or a series with
@@ -88,7 +90,9 @@ typedef struct lnl_heatmap {
  * NULL), each cell filled by lnl_figure_colormap and annotated with its
  * value to 2 decimals in black or white, whichever contrasts more. Above
  * 12 rows or columns the annotations are left out. The size follows the
- * matrices: about 36 points per cell, at least 200 points per panel.
+ * matrices: 36-point cells, widened up to 96 points to fit the column
+ * names side by side (longer names are set vertically under 36-point
+ * cells), and at least 200 points per panel.
  * Returns LNL_ERR_ARGUMENT for NULL arguments, no panels or an empty
  * matrix, LNL_ERR_IO when the file cannot be written. */
 lnl_status lnl_figure_heatmaps(const lnl_heatmap *panels, size_t n_panels, const char *title,
