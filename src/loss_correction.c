@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lnl/estimate.h"
+#include "lnl/log.h"
 #include "lnl/transition.h"
 
 /* Returns LNL_ERR_NUMERIC when a value or a gradient entry is not finite. */
@@ -251,6 +252,29 @@ static lnl_status name_method(const lnl_method_spec *spec, lnl_status status, ln
     return status;
 }
 
+/* Logs a warning for each row of T whose largest entry is off the
+ * diagonal. Such a T says that labels of that clean class are more often
+ * another class, so correction moves the model toward the other class.
+ * This is right when it is the true T, but an estimate near the boundary
+ * (two-class noise near 0.5, for example) can cross it by error and then
+ * swaps the classes. */
+static void warn_off_diagonal_maximum(const lnl_method_spec *spec, const double *T, size_t k)
+{
+    for (size_t i = 0; i < k; i++) {
+        size_t largest = i;
+        for (size_t j = 0; j < k; j++)
+            if (T[i * k + j] > T[i * k + largest])
+                largest = j;
+        if (largest != i)
+            lnl_log(LNL_LOG_WARNING,
+                    "[method %s] with transition = %.200s: T[%zu][%zu] = %.3f exceeds the "
+                    "diagonal T[%zu][%zu] = %.3f, so the correction takes clean class %zu "
+                    "to be labelled %zu more often than %zu",
+                    spec->name, transition_name(spec), i, largest, T[i * k + largest], i, i,
+                    T[i * k + i], i, largest, i);
+    }
+}
+
 /* Forward correction divides by (T^T p)_ỹ: a noisy label whose column of T
  * is all zero would be an infinite loss. */
 static lnl_status check_forward_columns(const lnl_fit_input *input, const double *T,
@@ -296,6 +320,7 @@ lnl_status lnl_correction_prepare(const lnl_method_spec *spec, const lnl_loss_in
     if (input->true_transition != NULL)
         lnl_transition_error(k, out->T, input->true_transition, &out->error_max,
                              &out->error_frobenius);
+    warn_off_diagonal_maximum(spec, out->T, k);
 
     if (info->evaluate == lnl_loss_unbiased_evaluate) {
         if (k != 2) {
