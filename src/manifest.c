@@ -92,15 +92,32 @@ void lnl_json_write_number(FILE *file, double value)
 
 /* ---- Writing the manifest ------------------------------------------------ */
 
-static int invocation_argc;
-static char *const *invocation_argv;
+/* The command line as a JSON array, copied so that the caller's argv may
+ * go away, and the start time. */
+static char *invocation_json;
 static time_t invocation_start;
 static bool invocation_set;
 
 void lnl_manifest_set_invocation(int argc, char *const *argv)
 {
-    invocation_argc = argc;
-    invocation_argv = argv;
+    free(invocation_json);
+    invocation_json = NULL;
+    char *text = NULL;
+    size_t size = 0;
+    FILE *stream = open_memstream(&text, &size);
+    if (stream != NULL) {
+        fputc('[', stream);
+        for (int i = 0; i < argc; i++) {
+            if (i > 0)
+                fputs(", ", stream);
+            lnl_json_write_string(stream, argv[i]);
+        }
+        fputc(']', stream);
+        if (fclose(stream) == 0)
+            invocation_json = text;
+        else
+            free(text);
+    }
     invocation_start = time(NULL);
     invocation_set = true;
 }
@@ -163,17 +180,7 @@ static void write_manifest_body(FILE *file, const char *dir, const lnl_config *c
     lnl_json_write_string(file, LNL_GIT_COMMIT);
 
     fputs(",\n  \"command_line\": ", file);
-    if (invocation_set) {
-        fputc('[', file);
-        for (int i = 0; i < invocation_argc; i++) {
-            if (i > 0)
-                fputs(", ", file);
-            lnl_json_write_string(file, invocation_argv[i]);
-        }
-        fputc(']', file);
-    } else {
-        fputs("null", file);
-    }
+    fputs(invocation_json != NULL ? invocation_json : "null", file);
     char cwd[LNL_PATH_MAX];
     fputs(",\n  \"working_directory\": ", file);
     lnl_json_write_string(file, getcwd(cwd, sizeof cwd));

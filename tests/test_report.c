@@ -37,6 +37,11 @@ static void check_close(double actual, double expected, double tolerance, const 
 
 static void check_contains(const char *text, const char *needle, const char *file, int line)
 {
+    if (text == NULL) {
+        print_error("expected to find \"%s\" in a file that was not written\n", needle);
+        _fail(file, line);
+        return;
+    }
     if (strstr(text, needle) != NULL)
         return;
     print_error("expected to find \"%s\" in:\n%s\n", needle, text);

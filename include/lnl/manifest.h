@@ -7,7 +7,7 @@
  *                 build folder, so later commits and uncommitted edits
  *                 are not reflected until the folder is reconfigured),
  *   "command_line": the argv array given to lnl_manifest_set_invocation,
- *                   or null,
+ *                   or null when it was not called,
  *   "working_directory": the current folder when the manifest is written,
  *   "start_time": when lnl_manifest_set_invocation was called, or null,
  *   "end_time": when the manifest is written (the runs are finished then),
@@ -33,9 +33,10 @@
 #include "lnl/config.h"
 #include "lnl/error.h"
 
-/* Records the command line and the current time as the start of the
- * experiment. The CLI calls it once at start-up; argv is not copied and
- * must stay valid while manifests are written. Not thread-safe. */
+/* Records a copy of the command line and the current time as the start
+ * of the experiment, for every later lnl_manifest_write. The CLI calls it
+ * once at start-up; a later call replaces both. When memory runs out the
+ * command line is written as null. Not thread-safe. */
 void lnl_manifest_set_invocation(int argc, char *const *argv);
 
 /* Writes DIR/manifest.json for config (see above) through a temporary file
