@@ -850,6 +850,10 @@ static void write_combined_latex(FILE *file, const report *r, const group *unuse
 {
     (void)unused;
     write_latex_preamble(file, r, "All data sets and noise settings");
+    if (r->n_groups == 0) {
+        fputs("% runs.csv has no runs yet, so there is no table.\n", file);
+        return;
+    }
     size_t columns = 0;
     for (size_t g = 0; g < r->n_groups; g++)
         columns += r->groups[g].n_rates;
@@ -1174,6 +1178,10 @@ static void write_summary(FILE *file, const report *r, bool figures)
     }
     fputs("\n\n", file);
     write_provenance(file, r);
+    if (r->n_groups == 0) {
+        fputs("`runs.csv` has no runs yet.\n", file);
+        return;
+    }
     write_legend(file, r);
 
     fputs("## All groups\n\n", file);

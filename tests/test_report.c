@@ -428,6 +428,25 @@ static void report_rejects_bad_content(void **state)
     remove_dir(dir);
 }
 
+/* A sweep interrupted before its first run leaves only the header. */
+static void report_header_only_runs(void **state)
+{
+    (void)state;
+    char *dir = make_temp_dir();
+    write_text(dir, "runs.csv", "dataset,noise,rate,seed,method,test_accuracy,status\n");
+    lnl_error err;
+    assert_int_equal(lnl_report_write(dir, &err), LNL_OK);
+    char *summary = read_text(dir, "summary.md");
+    assert_contains(summary, "(0 runs, 0 failed)");
+    assert_contains(summary, "`runs.csv` has no runs yet.");
+    assert_null(strstr(summary, "## All groups"));
+    free(summary);
+    char *tex = read_text(dir, "tables/combined.tex");
+    assert_null(strstr(tex, "\\begin{tabular}"));
+    free(tex);
+    remove_dir(dir);
+}
+
 static void report_without_seed_column_has_no_tests(void **state)
 {
     (void)state;
@@ -686,6 +705,7 @@ int main(void)
         cmocka_unit_test(report_alpha_changes_marks),
         cmocka_unit_test(report_skips_cut_last_line),
         cmocka_unit_test(report_rejects_bad_content),
+        cmocka_unit_test(report_header_only_runs),
         cmocka_unit_test(report_without_seed_column_has_no_tests),
         cmocka_unit_test(report_setting_labels_split_columns),
         cmocka_unit_test(report_writes_accuracy_figures),
