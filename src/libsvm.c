@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dataset_io.h"
 
@@ -48,6 +49,7 @@ typedef struct sparse_rows {
     size_t indices_capacity;
     size_t values_capacity;
     size_t max_index;
+    long max_index_line;      /* line where max_index first appears */
     long first_line;          /* line of the first row */
 } sparse_rows;
 
@@ -207,8 +209,11 @@ static lnl_status parse_line(char *line, const char *path, long line_number, siz
                                        &index, &value, err);
         if (status != LNL_OK)
             return status;
+        size_t max_before = rows->max_index;
         if (!append_entry(rows, index, value))
             return lnl_error_set(err, LNL_ERR_NOMEM, path, line_number, "out of memory");
+        if (rows->max_index > max_before)
+            rows->max_index_line = line_number;
         previous_index = index;
     }
     rows->row_ends[rows->n_rows - 1] = rows->n_entries;
@@ -354,6 +359,26 @@ lnl_status lnl_libsvm_read(const char *path, size_t n_features, lnl_dataset **ou
     if (n_classes > INT_MAX) {
         status = lnl_error_set(err, LNL_ERR_DATA, path, 0,
                                "%zu classes are more than an int label can index", n_classes);
+        goto cleanup;
+    }
+
+    /* A short file with one large index would make the data set allocate
+     * and name every column up to it, which takes minutes and all memory
+     * when the matrix cannot fit. The estimate counts the doubles and about
+     * 64 bytes per feature name against the machine's physical memory.
+     * NOTE: a matrix that fits but takes most of the memory still passes;
+     * the runs then need more memory on top of it. */
+    long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGESIZE);
+    double needed = ((double)rows.n_rows * sizeof(double) + 64.0) * (double)n_features;
+    double available = pages > 0 && page_size > 0 ? (double)pages * (double)page_size : INFINITY;
+    if (needed > available) {
+        status = lnl_error_set(err, LNL_ERR_DATA, path,
+                               n_features == rows.max_index ? rows.max_index_line : 0,
+                               "%zu rows x %zu features need about %.3g GB as a dense matrix, "
+                               "more than the %.3g GB of memory of this machine; check the "
+                               "largest feature index (%zu)",
+                               rows.n_rows, n_features, needed / 1e9, available / 1e9,
+                               rows.max_index);
         goto cleanup;
     }
 

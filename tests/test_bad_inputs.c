@@ -190,6 +190,8 @@ static const input_case cases[] = {
     {INPUT_LIBSVM, "comments_only.libsvm", NULL, 2, "@", "the file has no data lines"},
     {INPUT_LIBSVM, "decreasing_index.libsvm", NULL, 2, "@:2",
      "feature index 2 comes after index 3"},
+    {INPUT_LIBSVM, "dense_too_large.libsvm", NULL, 2, "@:2",
+     "2 rows x 2147483647 features need about 172 GB as a dense matrix, more than the"},
     {INPUT_LIBSVM, "duplicate_index.libsvm", NULL, 2, "@:2", "duplicate feature index 2"},
     {INPUT_LIBSVM, "empty.libsvm", NULL, 2, "@", "the file has no data lines"},
     {INPUT_LIBSVM, "empty_value.libsvm", NULL, 2, "@:2",
