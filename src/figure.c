@@ -896,7 +896,7 @@ lnl_status lnl_figure_heatmaps(const lnl_heatmap *panels, size_t n_panels, const
         double matrix_width = (double)panels[p].cols * L.cell;
         double room = widest + 30.0;
         double panel_width = room + matrix_width;
-        double slot = panel_width > 200.0 ? panel_width : 200.0;
+        double slot = panel_width > 230.0 ? panel_width : 230.0;
         L.panel_left[p] = x + room + 0.5 * (slot - panel_width);
         L.slot_left[p] = x;
         L.slot_width[p] = slot;

@@ -37,6 +37,11 @@ typedef struct run_row {
     size_t group_index, method_index, rate_index;
     size_t line;            /* line in runs.csv */
     bool replaced;          /* a later row has the same cell and seed */
+    /* Kept only for rows whose method used a transition matrix, as
+     * runs.csv writes them: K x K, rows separated by ';', entries by
+     * spaces. NULL otherwise. */
+    char *confusion;          /* clean-by-noisy counts of the training labels */
+    char *transition_matrix;  /* the T that the method used */
 } run_row;
 
 typedef struct run_table {
@@ -113,7 +118,7 @@ static lnl_status parse_number(const char *text, const char *column, const char 
 }
 
 enum { COL_DATASET, COL_NOISE, COL_METHOD, COL_RATE, COL_ACCURACY, COL_STATUS, COL_SEED,
-       COL_NOISE_TYPE, COL_LABELS, COL_SETTING, N_COLUMNS };
+       COL_NOISE_TYPE, COL_LABELS, COL_SETTING, COL_CONFUSION, COL_TRANSITION, N_COLUMNS };
 
 static lnl_status parse_row(char **fields, const int *columns, const char *path, long line,
                             run_row *row, lnl_error *err)
@@ -151,6 +156,21 @@ static lnl_status parse_row(char **fields, const int *columns, const char *path,
             return lnl_error_set(err, LNL_ERR_DATA, path, line,
                                  "invalid seed \"%s\": expected an integer >= 0", text);
     }
+
+    /* copied last, so that no earlier error leaves them allocated */
+    if (columns[COL_TRANSITION] >= 0 && fields[columns[COL_TRANSITION]][0] != '\0') {
+        row->transition_matrix = strdup(fields[columns[COL_TRANSITION]]);
+        if (columns[COL_CONFUSION] >= 0 && fields[columns[COL_CONFUSION]][0] != '\0')
+            row->confusion = strdup(fields[columns[COL_CONFUSION]]);
+        bool confusion_lost = row->confusion == NULL && columns[COL_CONFUSION] >= 0 &&
+                              fields[columns[COL_CONFUSION]][0] != '\0';
+        if (row->transition_matrix == NULL || confusion_lost) {
+            free(row->transition_matrix);
+            free(row->confusion);
+            row->transition_matrix = row->confusion = NULL;
+            return lnl_error_set(err, LNL_ERR_NOMEM, NULL, 0, "out of memory");
+        }
+    }
     return LNL_OK;
 }
 
@@ -166,7 +186,8 @@ static lnl_status read_runs(const char *path, run_table *table, lnl_error *err)
     long line_number = 1;
     static const char *const names[N_COLUMNS] = {"dataset", "noise", "method", "rate",
                                                  "test_accuracy", "status", "seed",
-                                                 "noise_type", "labels", "setting"};
+                                                 "noise_type", "labels", "setting",
+                                                 "confusion", "transition_matrix"};
     int columns[N_COLUMNS];
 
     if (getline(&line, &line_size, file) < 0) {
@@ -236,6 +257,14 @@ typedef struct cell {
     bool significant;
 } cell;
 
+/* The transition matrices of one cell's runs, summed over its seeds. */
+typedef struct transition_sum {
+    size_t k;          /* classes; 0 when no run of the cell recorded a T */
+    size_t n;          /* runs summed */
+    double *estimate;  /* k x k sum of the T that the method used */
+    double *counts;    /* k x k summed clean-by-noisy counts, or NULL */
+} transition_sum;
+
 typedef struct group {
     const run_row *first;      /* names and noise type come from its first row */
     char stem[2 * LNL_NAME_MAX + 2];  /* "<data>_<noise>" safe for file names */
@@ -248,6 +277,7 @@ typedef struct group {
     cell *cells;               /* n_methods x n_rates */
     size_t baseline;           /* method index, or n_methods when absent */
     size_t max_seeds;          /* the largest n_ok of a cell */
+    transition_sum *transitions;  /* n_methods x n_rates, or NULL when no run has a T */
 } group;
 
 typedef struct report {
@@ -267,7 +297,17 @@ typedef struct report {
 
 static void report_destroy(report *r)
 {
+    for (size_t i = 0; i < r->runs.n_rows; i++) {
+        free(r->runs.rows[i].confusion);
+        free(r->runs.rows[i].transition_matrix);
+    }
     for (size_t g = 0; g < r->n_groups; g++) {
+        if (r->groups[g].transitions != NULL)
+            for (size_t c = 0; c < r->groups[g].n_methods * r->groups[g].n_rates; c++) {
+                free(r->groups[g].transitions[c].estimate);
+                free(r->groups[g].transitions[c].counts);
+            }
+        free(r->groups[g].transitions);
         free(r->groups[g].methods);
         free(r->groups[g].clean_labels);
         free(r->groups[g].rates);
@@ -544,6 +584,92 @@ static lnl_status test_against_baseline(report *r, group *gr, const run_row **or
     return status;
 }
 
+/* Parses a K x K matrix written as rows separated by ';' and entries by
+ * spaces into a new array. Returns false when the text is not square. */
+static bool parse_matrix(const char *text, size_t *k, double **values)
+{
+    size_t rows = 1, entries = 0;
+    for (const char *p = text; *p != '\0'; p++)
+        rows += *p == ';';
+    *k = rows;
+    *values = malloc(rows * rows * sizeof(double));
+    if (*values == NULL)
+        return false;
+    const char *p = text;
+    for (size_t i = 0; i < rows; i++) {
+        for (size_t j = 0; j < rows; j++) {
+            char *end;
+            double v = strtod(p, &end);
+            if (end == p)
+                break;
+            (*values)[i * rows + j] = v;
+            entries++;
+            p = end;
+            while (*p == ' ')
+                p++;
+        }
+        if (*p == ';')
+            p++;
+    }
+    if (entries != rows * rows || *p != '\0') {
+        free(*values);
+        *values = NULL;
+        return false;
+    }
+    return true;
+}
+
+/* Sums the transition matrices and confusion counts of every successful,
+ * unreplaced run that recorded a T, per cell. */
+static lnl_status sum_transitions(report *r, lnl_error *err)
+{
+    char path[LNL_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/runs.csv", r->dir);
+    for (size_t i = 0; i < r->runs.n_rows; i++) {
+        const run_row *row = &r->runs.rows[i];
+        if (row->transition_matrix == NULL || row->replaced || !row->ok)
+            continue;
+        group *gr = &r->groups[row->group_index];
+        if (gr->transitions == NULL) {
+            gr->transitions = calloc(gr->n_methods * gr->n_rates, sizeof(transition_sum));
+            if (gr->transitions == NULL)
+                return lnl_error_set(err, LNL_ERR_NOMEM, NULL, 0, "out of memory");
+        }
+        transition_sum *sum = &gr->transitions[row->method_index * gr->n_rates + row->rate_index];
+
+        size_t k = 0, k_counts = 0;
+        double *estimate = NULL, *counts = NULL;
+        bool valid = parse_matrix(row->transition_matrix, &k, &estimate);
+        if (valid && row->confusion != NULL)
+            valid = parse_matrix(row->confusion, &k_counts, &counts) && k_counts == k;
+        if (!valid || (sum->k != 0 && sum->k != k)) {
+            free(estimate);
+            free(counts);
+            return lnl_error_set(err, LNL_ERR_DATA, path, (long)row->line,
+                                 "invalid transition_matrix or confusion: expected K x K "
+                                 "numbers, rows separated by ';', for the K of the other runs");
+        }
+        if (sum->k == 0) {
+            sum->k = k;
+            sum->estimate = calloc(k * k, sizeof(double));
+            sum->counts = calloc(k * k, sizeof(double));
+            if (sum->estimate == NULL || sum->counts == NULL) {
+                free(estimate);
+                free(counts);
+                return lnl_error_set(err, LNL_ERR_NOMEM, NULL, 0, "out of memory");
+            }
+        }
+        for (size_t e = 0; e < k * k; e++) {
+            sum->estimate[e] += estimate[e];
+            sum->counts[e] += counts != NULL ? counts[e] : 0.0;
+        }
+        sum->n++;
+        free(estimate);
+        free(counts);
+    }
+    return LNL_OK;
+}
+
 /* Builds groups and cells, then the best marks and the tests. */
 static lnl_status analyze(report *r, lnl_error *err)
 {
@@ -593,6 +719,8 @@ static lnl_status analyze(report *r, lnl_error *err)
         status = test_against_baseline(r, gr, order, starts + offsets[g], ends + offsets[g], err);
     }
     free(offsets);
+    if (status == LNL_OK)
+        status = sum_transitions(r, err);
 
 cleanup:
     free(order);
@@ -1116,6 +1244,82 @@ cleanup:
     return status;
 }
 
+/* The file name of a cell's transition figure, without folder and
+ * extension: transition_<data>_<noise>_<column>_<method>. */
+static void transition_figure_name(const group *gr, size_t m, size_t k, char *name, size_t size)
+{
+    char column[LNL_NAME_MAX + 32], tail[2 * LNL_NAME_MAX + 40];
+    format_column(gr, k, column, sizeof column);
+    make_file_stem(tail, sizeof tail, column, gr->methods[m]);
+    snprintf(name, size, "transition_%s_%s", gr->stem, tail);
+}
+
+typedef struct transition_figure {
+    const lnl_heatmap *panels;
+    const char *title;
+} transition_figure;
+
+static lnl_status draw_transition(const void *figure, const char *path, lnl_error *err)
+{
+    const transition_figure *t = figure;
+    return lnl_figure_heatmaps(t->panels, 2, t->title, path, err);
+}
+
+/* Draws, for every cell whose runs recorded a T, the realized transition
+ * matrix of the training labels (summed counts, each row divided by its
+ * sum) beside the mean T that the method used. */
+static lnl_status write_transition_figures(const report *r, const group *gr, lnl_error *err)
+{
+    if (gr->transitions == NULL)
+        return LNL_OK;
+    lnl_status status = LNL_OK;
+    for (size_t m = 0; m < gr->n_methods && status == LNL_OK; m++)
+        for (size_t k = 0; k < gr->n_rates && status == LNL_OK; k++) {
+            const transition_sum *sum = &gr->transitions[m * gr->n_rates + k];
+            if (sum->n == 0)
+                continue;
+            size_t K = sum->k;
+            double *realized = malloc(K * K * sizeof(double));
+            double *estimate = malloc(K * K * sizeof(double));
+            if (realized == NULL || estimate == NULL) {
+                free(realized);
+                free(estimate);
+                return lnl_error_set(err, LNL_ERR_NOMEM, NULL, 0, "out of memory");
+            }
+            for (size_t i = 0; i < K; i++) {
+                double total = 0.0;
+                for (size_t j = 0; j < K; j++)
+                    total += sum->counts[i * K + j];
+                for (size_t j = 0; j < K; j++) {
+                    realized[i * K + j] = total > 0.0 ? sum->counts[i * K + j] / total : NAN;
+                    estimate[i * K + j] = sum->estimate[i * K + j] / (double)sum->n;
+                }
+            }
+
+            char column[LNL_NAME_MAX + 32], used[LNL_NAME_MAX + 32];
+            char title[4 * LNL_NAME_MAX + 96], name[4 * LNL_NAME_MAX + 64];
+            format_column(gr, k, column, sizeof column);
+            snprintf(used, sizeof used, "used by %s", gr->methods[m]);
+            snprintf(title, sizeof title, "%s, noise %s %s: T, mean over %zu run%s",
+                     gr->first->dataset, gr->first->noise, column, sum->n, sum->n == 1 ? "" : "s");
+            lnl_heatmap panels[2] = {
+                {"realized in the training labels", K, K, realized, NULL, NULL, "clean class",
+                 "noisy class", 0.0, 1.0},
+                {used, K, K, estimate, NULL, NULL, "clean class", "noisy class", 0.0, 1.0}};
+            transition_figure figure = {panels, title};
+            transition_figure_name(gr, m, k, name, sizeof name);
+            const char *extensions[] = {"pdf", "svg", "png"};
+            for (int e = 0; e < 3 && status == LNL_OK; e++) {
+                char path[LNL_PATH_MAX + 5 * LNL_NAME_MAX + 96];
+                snprintf(path, sizeof path, "%s/figures/%s.%s", r->dir, name, extensions[e]);
+                status = draw_transition(&figure, path, err);
+            }
+            free(realized);
+            free(estimate);
+        }
+    return status;
+}
+
 /* ---- summary.md ------------------------------------------------------------------ */
 
 static void write_provenance(FILE *file, const report *r)
@@ -1169,6 +1373,27 @@ static void write_legend(FILE *file, const report *r)
     fputs("\n\n", file);
 }
 
+/* Lists the transition figures of a group as links, one per method and
+ * column, so that the summary stays short. */
+static void write_transition_links(FILE *file, const group *gr)
+{
+    fputs("\nTransition matrices, realized and used by the method:", file);
+    for (size_t m = 0; m < gr->n_methods; m++)
+        for (size_t k = 0; k < gr->n_rates; k++) {
+            if (gr->transitions[m * gr->n_rates + k].n == 0)
+                continue;
+            char column[LNL_NAME_MAX + 32], name[4 * LNL_NAME_MAX + 64];
+            format_column(gr, k, column, sizeof column);
+            transition_figure_name(gr, m, k, name, sizeof name);
+            fputs(" [", file);
+            write_markdown_text(file, gr->methods[m]);
+            fputc(' ', file);
+            write_markdown_text(file, column);
+            fprintf(file, "](figures/%s.png)", name);
+        }
+    fputc('\n', file);
+}
+
 static void write_summary(FILE *file, const report *r, bool figures)
 {
     fputs("# Results", file);
@@ -1203,6 +1428,8 @@ static void write_summary(FILE *file, const report *r, bool figures)
         if (figures)
             fprintf(file, "\n![test accuracy against noise rate](figures/accuracy_%s.png)\n",
                     gr->stem);
+        if (figures && gr->transitions != NULL)
+            write_transition_links(file, gr);
         fputc('\n', file);
     }
 }
@@ -1329,6 +1556,8 @@ lnl_status lnl_report_write_with_options(const char *dir, const lnl_report_optio
         }
         if (status == LNL_OK && figures)
             status = write_accuracy_figures(&r, &r.groups[g], err);
+        if (status == LNL_OK && figures)
+            status = write_transition_figures(&r, &r.groups[g], err);
     }
     for (size_t f = 0; f < 4 && status == LNL_OK; f++) {
         snprintf(path, sizeof path, "%s/tables/combined.%s", dir, combined_files[f].extension);
@@ -1465,17 +1694,6 @@ static lnl_status write_three_formats(const char *folder, const char *prefix, co
 static lnl_status draw_scatter(const void *figure, const char *path, lnl_error *err)
 {
     return lnl_figure_scatter_plot(figure, path, err);
-}
-
-typedef struct transition_figure {
-    const lnl_heatmap *panels;
-    const char *title;
-} transition_figure;
-
-static lnl_status draw_transition(const void *figure, const char *path, lnl_error *err)
-{
-    const transition_figure *t = figure;
-    return lnl_figure_heatmaps(t->panels, 2, t->title, path, err);
 }
 
 /* Draws the transition matrices: the noise model's T and the realized

@@ -12,8 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cairo.h>
+
 #include "lnl_version.h"
 #include "lnl/config.h"
+#include "lnl/figure.h"
 #include "lnl/manifest.h"
 #include "lnl/report.h"
 #include "lnl/sweep.h"
@@ -509,6 +512,79 @@ static void report_writes_accuracy_figures(void **state)
     remove_dir(dir);
 }
 
+/* Counts the pixels of a PNG within 2 of the colour rgb in every channel. */
+static size_t count_colour(const char *dir, const char *name, const double rgb[3])
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    cairo_surface_t *image = cairo_image_surface_create_from_png(path);
+    assert_int_equal(cairo_surface_status(image), CAIRO_STATUS_SUCCESS);
+    int width = cairo_image_surface_get_width(image);
+    int height = cairo_image_surface_get_height(image);
+    int stride = cairo_image_surface_get_stride(image);
+    const unsigned char *data = cairo_image_surface_get_data(image);
+    size_t count = 0;
+    for (int y = 0; y < height; y++)
+        for (int x = 0; x < width; x++) {
+            uint32_t pixel;
+            memcpy(&pixel, data + (size_t)y * (size_t)stride + 4 * (size_t)x, 4);
+            int channels[3] = {(int)(pixel >> 16 & 0xff), (int)(pixel >> 8 & 0xff),
+                               (int)(pixel & 0xff)};
+            bool close = true;
+            for (int c = 0; c < 3; c++)
+                close &= abs(channels[c] - (int)lround(rgb[c] * 255.0)) <= 2;
+            count += close;
+        }
+    cairo_surface_destroy(image);
+    return count;
+}
+
+/* Two seeds of a loss-corrected method recorded the T they used:
+ * (0.8 0.2; 0.4 0.6) and (0.6 0.4; 0.2 0.8), whose mean is
+ * (0.7 0.3; 0.3 0.7). Their confusion counts (40 10; 5 45) and
+ * (45 5; 10 40) sum to (85 15; 15 85), a realized T of
+ * (0.85 0.15; 0.15 0.85). */
+static void report_draws_transition_matrices(void **state)
+{
+    (void)state;
+    char *dir = make_temp_dir();
+    write_text(dir, "runs.csv",
+               "dataset,noise,rate,seed,method,test_accuracy,status,confusion,transition_matrix\n"
+               "d,sym,0.2,0,ce,0.8,ok,40 10;5 45,\n"
+               "d,sym,0.2,0,fwd,0.9,ok,40 10;5 45,0.8 0.2;0.4 0.6\n"
+               "d,sym,0.2,1,fwd,0.9,ok,45 5;10 40,0.6 0.4;0.2 0.8\n"
+               "d,sym,0.2,2,fwd,0.9,failed,45 5;10 40,0.1 0.9;0.9 0.1\n");
+    lnl_error err;
+    assert_int_equal(lnl_report_write(dir, &err), LNL_OK);
+    const char *png = "figures/transition_d_sym_0.2_fwd.png";
+    assert_true(file_exists(dir, png));
+    assert_true(file_exists(dir, "figures/transition_d_sym_0.2_fwd.svg"));
+    assert_false(file_exists(dir, "figures/transition_d_sym_0.2_ce.png"));
+
+    const double present[] = {0.7, 0.3, 0.85, 0.15}, absent[] = {0.8, 0.6, 0.9};
+    for (int i = 0; i < 4; i++) {
+        double rgb[3];
+        lnl_figure_colormap(present[i], rgb);
+        assert_true(count_colour(dir, png, rgb) > 3000);
+    }
+    for (int i = 0; i < 3; i++) {
+        double rgb[3];
+        lnl_figure_colormap(absent[i], rgb);
+        assert_true(count_colour(dir, png, rgb) < 100);
+    }
+    char *summary = read_text(dir, "summary.md");
+    assert_contains(summary, "[fwd 0.2](figures/transition_d_sym_0.2_fwd.png)");
+    free(summary);
+
+    /* a matrix that is not square names its line */
+    write_text(dir, "runs.csv",
+               "dataset,noise,rate,seed,method,test_accuracy,status,confusion,transition_matrix\n"
+               "d,sym,0.2,0,fwd,0.9,ok,40 10;5 45,0.8 0.2;0.4\n");
+    assert_int_equal(lnl_report_write(dir, &err), LNL_ERR_DATA);
+    assert_int_equal(err.line, 2);
+    remove_dir(dir);
+}
+
 /* ---- Manifest ------------------------------------------------------------- */
 
 static const char config_text[] =
@@ -709,6 +785,7 @@ int main(void)
         cmocka_unit_test(report_without_seed_column_has_no_tests),
         cmocka_unit_test(report_setting_labels_split_columns),
         cmocka_unit_test(report_writes_accuracy_figures),
+        cmocka_unit_test(report_draws_transition_matrices),
         cmocka_unit_test(manifest_round_trips_config_text),
         cmocka_unit_test(manifest_reader_handles_json),
         cmocka_unit_test(json_string_escapes),

@@ -96,7 +96,7 @@ typedef struct lnl_heatmap {
  * 12 rows or columns the annotations are left out. The size follows the
  * matrices: 36-point cells, widened up to 96 points to fit the column
  * names side by side (longer names are set vertically under 36-point
- * cells), and at least 200 points per panel.
+ * cells), and at least 230 points per panel.
  * Returns LNL_ERR_ARGUMENT for NULL arguments, no panels or an empty
  * matrix, LNL_ERR_IO when the file cannot be written. */
 lnl_status lnl_figure_heatmaps(const lnl_heatmap *panels, size_t n_panels, const char *title,

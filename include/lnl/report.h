@@ -46,8 +46,15 @@
  *   DIR/tables/combined.csv, .json every group in one file;
  *   DIR/figures/accuracy_<data>_<noise>.pdf, .svg, .png  test accuracy
  *       against noise rate, one line per method with ± std bars;
+ *   DIR/figures/transition_<data>_<noise>_<column>_<method>.pdf, .svg,
+ *       .png  for each cell whose runs recorded the transition matrix
+ *       they used (runs.csv's transition_matrix column, as loss
+ *       correction writes it): heat maps of the T realized in the
+ *       training labels (the confusion column summed over the seeds,
+ *       each row divided by its sum) and of the mean T the method used;
  *   DIR/summary.md  the provenance line, the combined table, then each
- *       group's table and figure.
+ *       group's table, accuracy figure and links to its transition
+ *       figures.
  * CSV and JSON numbers are written with %.17g, except rates, which come
  * from runs.csv rounded to 12 decimals and are written with %.15g as
  * there, so that 0.2 stays 0.2. Both use the C locale, which the CLI never
