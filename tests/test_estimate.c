@@ -359,6 +359,7 @@ static void confident_recovers_pure_transition(void **state)
     /* P(noisy != clean) = mean off-diagonal mass (0.3 + 0.2 + 0.25) / 3 */
     assert_close(joint.noise_rate, 0.25, 1e-3);
     lnl_confident_joint_destroy(&joint);
+    synthetic_destroy(&s);
 }
 
 /* With 60% of the samples ambiguous the confident joint still recovers T
@@ -376,6 +377,7 @@ static void confident_recovers_mixed_transition(void **state)
     check_transition_close(joint.transition, true_T, 3, 0.03,
                            "confident learning, 60% ambiguous posteriors");
     lnl_confident_joint_destroy(&joint);
+    synthetic_destroy(&s);
 }
 
 /* ---- end to end on a synthetic data set ---------------------------------------- */
