@@ -1,23 +1,21 @@
 /* Tests of loss correction: the forward, backward and unbiased losses on
  * hand-computed cases, forward with T = I against cross entropy, the
  * exact unbiasedness of backward correction, unbiased against backward for
- * two classes, gradients against central finite differences, and how
- * lnl_method_fit finds, checks and records T. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
+ * two classes, gradients against central finite differences, how
+ * lnl_method_fit finds, checks and records T, and the T columns that a
+ * sweep writes to runs.csv. */
+#define TEST_FILES_DIR_PREFIX "lnl_test_correction"
+#include "test_files.h"
 
 #include <math.h>
-#include <stdlib.h>
-#include <string.h>
+#include <sys/stat.h>
 
+#include "lnl/config.h"
 #include "lnl/dataset.h"
 #include "lnl/loss.h"
 #include "lnl/method.h"
 #include "lnl/noise.h"
+#include "lnl/sweep.h"
 #include "lnl/transition.h"
 
 enum { MAX_CLASSES = 10, MAX_ROWS = 16 };
@@ -594,6 +592,195 @@ static void method_fit_unbiased_needs_two_classes(void **state)
     lnl_dataset_destroy(data);
 }
 
+/* ---- the sweep's runs.csv ------------------------------------------------- */
+
+/* Splits one CSV line (no line break) in place at commas outside quotes,
+ * removing the quotes. Returns the number of fields, at most max. */
+static size_t split_csv(char *line, char **fields, size_t max)
+{
+    size_t n = 0;
+    char *read = line, *write = line;
+    while (n < max) {
+        fields[n++] = write;
+        bool quoted = false;
+        while (*read != '\0' && (quoted || *read != ',')) {
+            if (*read == '"') {
+                quoted = !quoted;
+                read++;
+                continue;
+            }
+            *write++ = *read++;
+        }
+        bool end = *read == '\0';
+        *write++ = '\0';
+        if (end)
+            break;
+        read++;
+    }
+    return n;
+}
+
+static size_t column_of(char **header, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(header[i], name) == 0)
+            return i;
+    fail_msg("runs.csv has no column \"%s\"", name);
+    return n;
+}
+
+/* Parses "a b;c d" into the 2 x 2 matrix T. */
+static void parse_binary_matrix(const char *text, double *T)
+{
+    char *end = NULL;
+    const char *cursor = text;
+    for (int i = 0; i < 4; i++) {
+        T[i] = strtod(cursor, &end);
+        if (end == cursor)
+            fail_msg("transition_matrix \"%s\" is not 2 x 2", text);
+        cursor = end + (*end == ';' || *end == ' ');
+    }
+    assert_int_equal(*end, '\0');
+}
+
+/* Removes a folder and everything under it, so that remove_temp_dir,
+ * which deletes only files and empty folders, can clean up after a sweep. */
+static void remove_tree(const char *path)
+{
+    DIR *listing = opendir(path);
+    if (listing == NULL) {
+        unlink(path);
+        return;
+    }
+    struct dirent *entry;
+    while ((entry = readdir(listing)) != NULL) {
+        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
+            continue;
+        char child[PATH_SIZE * 2];
+        snprintf(child, sizeof child, "%s/%s", path, entry->d_name);
+        remove_tree(child);
+    }
+    closedir(listing);
+    rmdir(path);
+}
+
+/* A sweep with class_conditional noise writes the setting of each run,
+ * the transition source, the T used and its errors; runs without a
+ * corrected loss leave those columns empty. */
+static void sweep_records_transition_columns(void **state)
+{
+    temp_dir *dir = *state;
+    lnl_config *config = NULL;
+    lnl_error err;
+    lnl_error_clear(&err);
+    const char *text = "[experiment]\nseeds = 2\nbase_seed = 3\n"
+                       "[data toy]\nsource = make_classification\nn_samples = 300\n"
+                       "n_features = 4\nn_informative = 2\n"
+                       "[noise cc]\ntype = class_conditional\npairs = 0.2/0.2, 0.3/0.1\n"
+                       "[method base]\n"
+                       "[method fk]\nloss = forward\ntransition = known\n"
+                       "[method bc]\nloss = backward\ntransition = confident\nfolds = 3\n";
+    assert_int_equal(lnl_config_parse_string(text, "toy.ini", &config, &err), LNL_OK);
+    char output[PATH_SIZE];
+    snprintf(output, sizeof output, "%s", temp_path(dir, "out"));
+    lnl_sweep_options options = {.output = output, .jobs = 1};
+    lnl_sweep_summary summary;
+    assert_int_equal(lnl_sweep_run(config, &options, &summary, &err), LNL_OK);
+    assert_int_equal(summary.n_failed, 0);
+    lnl_config_destroy(config);
+
+    char runs_path[PATH_SIZE * 2];
+    snprintf(runs_path, sizeof runs_path, "%s/runs.csv", output);
+    FILE *file = fopen(runs_path, "r");
+    assert_non_null(file);
+    char header_line[4096], line[8192];
+    char *header[64], *fields[64];
+    assert_non_null(fgets(header_line, sizeof header_line, file));
+    header_line[strcspn(header_line, "\n")] = '\0';
+    size_t n_columns = split_csv(header_line, header, 64);
+    size_t method = column_of(header, n_columns, "method");
+    size_t rate = column_of(header, n_columns, "rate");
+    size_t setting = column_of(header, n_columns, "setting");
+    size_t transition = column_of(header, n_columns, "transition");
+    size_t error_max = column_of(header, n_columns, "transition_error_max");
+    size_t error_frobenius = column_of(header, n_columns, "transition_error_frobenius");
+    size_t matrix = column_of(header, n_columns, "transition_matrix");
+
+    size_t n_rows = 0;
+    while (fgets(line, sizeof line, file) != NULL) {
+        line[strcspn(line, "\n")] = '\0';
+        assert_int_equal(split_csv(line, fields, 64), n_columns);
+        n_rows++;
+
+        /* both settings have the mean rate 0.2 */
+        assert_string_equal(fields[rate], "0.2");
+        bool low = strcmp(fields[setting], "0.2/0.2") == 0;
+        assert_true(low || strcmp(fields[setting], "0.3/0.1") == 0);
+
+        if (strcmp(fields[method], "base") == 0) {
+            assert_string_equal(fields[transition], "");
+            assert_string_equal(fields[error_max], "");
+            assert_string_equal(fields[error_frobenius], "");
+            assert_string_equal(fields[matrix], "");
+            continue;
+        }
+        double T[4];
+        parse_binary_matrix(fields[matrix], T);
+        assert_close(T[0] + T[1], 1.0, 1e-12);
+        assert_close(T[2] + T[3], 1.0, 1e-12);
+        if (strcmp(fields[method], "fk") == 0) {
+            /* positive = class 1: T[1][0] = rho_pos, T[0][1] = rho_neg */
+            assert_string_equal(fields[transition], "known");
+            assert_string_equal(fields[error_max], "0");
+            assert_string_equal(fields[error_frobenius], "0");
+            assert_close(T[2], low ? 0.2 : 0.3, 1e-15);
+            assert_close(T[1], low ? 0.2 : 0.1, 1e-15);
+        } else {
+            assert_string_equal(fields[method], "bc");
+            assert_string_equal(fields[transition], "confident");
+            double max_abs = strtod(fields[error_max], NULL);
+            double frobenius = strtod(fields[error_frobenius], NULL);
+            const double truth[4] = {low ? 0.8 : 0.9, low ? 0.2 : 0.1, low ? 0.2 : 0.3,
+                                     low ? 0.8 : 0.7};
+            double expected_max, expected_frobenius;
+            lnl_transition_error(2, T, truth, &expected_max, &expected_frobenius);
+            assert_close(max_abs, expected_max, 1e-15);
+            assert_close(frobenius, expected_frobenius, 1e-15);
+            assert_true(max_abs > 0.0);
+        }
+    }
+    fclose(file);
+    /* 2 settings x 3 methods x 2 seeds */
+    assert_int_equal(n_rows, 12);
+    remove_tree(output);
+}
+
+/* A class name that the data set does not have stops the sweep before it
+ * writes anything, with the config's file and the noise section's line. */
+static void sweep_rejects_unknown_class_name(void **state)
+{
+    temp_dir *dir = *state;
+    lnl_config *config = NULL;
+    lnl_error err;
+    lnl_error_clear(&err);
+    const char *text = "[data toy]\nsource = make_classification\nn_samples = 100\n"
+                       "[noise flip]\ntype = asymmetric\nrates = 0.2\nmapping = 1 -> 7\n"
+                       "[method base]\n";
+    assert_int_equal(lnl_config_parse_string(text, "toy.ini", &config, &err), LNL_OK);
+    char output[PATH_SIZE];
+    snprintf(output, sizeof output, "%s", temp_path(dir, "out"));
+    lnl_sweep_options options = {.output = output, .jobs = 1};
+    lnl_sweep_summary summary;
+
+    assert_int_equal(lnl_sweep_run(config, &options, &summary, &err), LNL_ERR_CONFIG);
+    assert_string_equal(err.file, "toy.ini");
+    assert_int_equal(err.line, 4);
+    assert_non_null(strstr(err.message, "mapping in [noise flip] names the class \"7\""));
+    struct stat info;
+    assert_int_not_equal(stat(output, &info), 0);
+    lnl_config_destroy(config);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -609,6 +796,8 @@ int main(void)
         cmocka_unit_test(method_fit_estimated_transition),
         cmocka_unit_test(method_fit_rejects_bad_transition),
         cmocka_unit_test(method_fit_unbiased_needs_two_classes),
+        TEMP_TEST(sweep_records_transition_columns),
+        TEMP_TEST(sweep_rejects_unknown_class_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
