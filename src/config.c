@@ -943,10 +943,17 @@ static lnl_status check_transition_keys(config_parser *p, const config_section *
                                "missing key \"transition\" in %s: loss = %s needs a transition "
                                "matrix; set transition = known, anchor, confident or a file path",
                                section->label, info->name);
-    if (!reads_transition && transition != NULL)
+    if (spec->forget_rate_auto && transition == NULL)
+        return fail_validation(p, key_line(p, spec, "forget_rate"),
+                               "missing key \"transition\" in %s: forget_rate = auto estimates "
+                               "the noise rate from a transition matrix; set transition = known, "
+                               "anchor, confident or a file path",
+                               section->label);
+    if (!reads_transition && !spec->forget_rate_auto && transition != NULL)
         return fail_validation(p, transition->line,
                                "key \"transition\" does not apply to loss = %s in %s; it "
-                               "applies only to loss = forward, backward or unbiased",
+                               "applies only to loss = forward, backward or unbiased, or with "
+                               "forget_rate = auto",
                                info->name, section->label);
 
     static const struct {
@@ -958,12 +965,106 @@ static lnl_status check_transition_keys(config_parser *p, const config_section *
                           {"folds", LNL_TRANSITION_CONFIDENT, "confident"}};
     for (size_t i = 0; i < sizeof estimator_keys / sizeof estimator_keys[0]; i++) {
         const config_entry *entry = find_entry(p, section, estimator_keys[i].key);
-        if (entry != NULL && spec->transition != estimator_keys[i].source)
+        bool confident_filter = estimator_keys[i].source == LNL_TRANSITION_CONFIDENT &&
+                                spec->filter == LNL_FILTER_CONFIDENT;
+        if (entry != NULL && spec->transition != estimator_keys[i].source && !confident_filter)
             return fail_validation(p, entry->line,
                                    "key \"%s\" does not apply to this transition in %s; it "
-                                   "applies only to transition = %s",
-                                   entry->key, section->label, estimator_keys[i].word);
+                                   "applies only to transition = %s%s",
+                                   entry->key, section->label, estimator_keys[i].word,
+                                   estimator_keys[i].source == LNL_TRANSITION_CONFIDENT
+                                       ? " or filter = confident"
+                                       : "");
     }
+    return LNL_OK;
+}
+
+/* The forms of sample selection, as bits for the keys that each one reads. */
+enum {
+    SELECTION_NONE = 1u << 0,        /* filter = none */
+    SELECTION_RETRAIN = 1u << 1,     /* small_loss with schedule = none */
+    SELECTION_GRADUAL = 1u << 2,     /* small_loss with schedule = gradual */
+    SELECTION_COTEACHING = 1u << 3,
+    SELECTION_CONFIDENT = 1u << 4
+};
+
+static unsigned selection_form(const lnl_method_spec *spec)
+{
+    switch (spec->filter) {
+    case LNL_FILTER_NONE: return SELECTION_NONE;
+    case LNL_FILTER_SMALL_LOSS:
+        return spec->schedule == LNL_SCHEDULE_GRADUAL ? SELECTION_GRADUAL : SELECTION_RETRAIN;
+    case LNL_FILTER_COTEACHING: return SELECTION_COTEACHING;
+    case LNL_FILTER_CONFIDENT: return SELECTION_CONFIDENT;
+    }
+    return SELECTION_NONE;
+}
+
+static const char *selection_words(unsigned form)
+{
+    switch (form) {
+    case SELECTION_RETRAIN: return "filter = small_loss with schedule = none";
+    case SELECTION_GRADUAL: return "filter = small_loss with schedule = gradual";
+    case SELECTION_COTEACHING: return "filter = coteaching";
+    case SELECTION_CONFIDENT: return "filter = confident";
+    default: return "filter = none";
+    }
+}
+
+/* Checks the sample-selection keys of a method: each key only with the
+ * filters that read it, forget_rate required by the small-loss filters,
+ * and the mini-batch ones with optimizer = sgd or adam and no init = ce. */
+static lnl_status check_selection_keys(config_parser *p, const config_section *section)
+{
+    static const struct {
+        const char *key;
+        unsigned forms;
+        const char *readers;
+    } selection_keys[] = {
+        {"schedule", SELECTION_RETRAIN | SELECTION_GRADUAL, "filter = small_loss"},
+        {"forget_rate", SELECTION_RETRAIN | SELECTION_GRADUAL | SELECTION_COTEACHING,
+         "filter = small_loss or coteaching"},
+        {"num_gradual", SELECTION_GRADUAL | SELECTION_COTEACHING,
+         "schedule = gradual or filter = coteaching"},
+        {"exponent", SELECTION_GRADUAL | SELECTION_COTEACHING,
+         "schedule = gradual or filter = coteaching"},
+        {"rounds", SELECTION_RETRAIN, "filter = small_loss with schedule = none"},
+        {"per_class", SELECTION_RETRAIN, "filter = small_loss with schedule = none"},
+        {"reweight", SELECTION_CONFIDENT, "filter = confident"},
+    };
+    const lnl_method_spec *spec = section->spec;
+    unsigned form = selection_form(spec);
+    for (size_t i = 0; i < sizeof selection_keys / sizeof selection_keys[0]; i++) {
+        const config_entry *entry = find_entry(p, section, selection_keys[i].key);
+        if (entry != NULL && (selection_keys[i].forms & form) == 0)
+            return fail_validation(p, entry->line,
+                                   "key \"%s\" does not apply to %s in %s; it applies only to "
+                                   "%s",
+                                   entry->key, selection_words(form), section->label,
+                                   selection_keys[i].readers);
+    }
+
+    bool small_loss = (form & (SELECTION_RETRAIN | SELECTION_GRADUAL | SELECTION_COTEACHING)) != 0;
+    if (small_loss && find_entry(p, section, "forget_rate") == NULL)
+        return fail_validation(p, section->line,
+                               "missing key \"forget_rate\" in %s: %s needs the fraction of "
+                               "samples to drop; set a number in [0, 1) or auto",
+                               section->label, selection_words(form));
+
+    bool mini_batch = (form & (SELECTION_GRADUAL | SELECTION_COTEACHING)) != 0;
+    long filter_line = key_line(p, spec, form == SELECTION_GRADUAL ? "schedule" : "filter");
+    if (mini_batch && strcmp(spec->optimizer, "lbfgs") == 0) {
+        long line = key_line(p, spec, "optimizer");
+        return fail_validation(p, line != 0 ? line : filter_line,
+                               "%s in %s selects samples per mini-batch and needs optimizer = "
+                               "sgd or adam",
+                               selection_words(form), section->label);
+    }
+    if (mini_batch && spec->init == LNL_INIT_CE)
+        return fail_validation(p, key_line(p, spec, "init"),
+                               "key \"init\" does not apply to %s in %s, which starts from "
+                               "random weights",
+                               selection_words(form), section->label);
     return LNL_OK;
 }
 
@@ -977,6 +1078,8 @@ static lnl_status check_section(config_parser *p, const config_section *section)
         return check_noise(p, section);
     case LNL_CONFIG_METHOD:
         if (check_method(p, section) != LNL_OK)
+            return p->validation.status;
+        if (check_selection_keys(p, section) != LNL_OK)
             return p->validation.status;
         return check_transition_keys(p, section);
     case LNL_CONFIG_EXPERIMENT:

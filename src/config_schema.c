@@ -40,6 +40,9 @@ static const char *const model_choices[] = {"auto", "binary", "softmax", NULL};
 static const char *const label_choices[] = {"noisy", "clean", NULL};
 static const char *const optimizer_choices[] = {"lbfgs", "sgd", "adam", NULL};
 static const char *const init_choices[] = {"zero", "ce", NULL};
+static const char *const filter_choices[] = {"none", "small_loss", "coteaching", "confident",
+                                             NULL};
+static const char *const schedule_choices[] = {"none", "gradual", NULL};
 
 _Static_assert(LNL_RNG_DEFAULT == 0 && LNL_RNG_NUMPY == 1, "rng_choices order");
 _Static_assert(LNL_SOURCE_MAKE_CLASSIFICATION == 0 && LNL_SOURCE_CSV == 1 &&
@@ -53,6 +56,10 @@ _Static_assert(LNL_MODEL_AUTO == 0 && LNL_MODEL_BINARY == 1 && LNL_MODEL_SOFTMAX
                "model_choices order");
 _Static_assert(LNL_LABELS_NOISY == 0 && LNL_LABELS_CLEAN == 1, "label_choices order");
 _Static_assert(LNL_INIT_ZERO == 0 && LNL_INIT_CE == 1, "init_choices order");
+_Static_assert(LNL_FILTER_NONE == 0 && LNL_FILTER_SMALL_LOSS == 1 && LNL_FILTER_COTEACHING == 2 &&
+                   LNL_FILTER_CONFIDENT == 3,
+               "filter_choices order");
+_Static_assert(LNL_SCHEDULE_NONE == 0 && LNL_SCHEDULE_GRADUAL == 1, "schedule_choices order");
 
 static size_t get_rng(const void *field) { return (size_t)*(const lnl_rng_kind *)field; }
 static void set_rng(void *field, size_t index) { *(lnl_rng_kind *)field = (lnl_rng_kind)index; }
@@ -96,6 +103,21 @@ static void set_init(void *field, size_t index)
     *(lnl_init_kind *)field = (lnl_init_kind)index;
 }
 
+static size_t get_filter(const void *field) { return (size_t)*(const lnl_filter_kind *)field; }
+static void set_filter(void *field, size_t index)
+{
+    *(lnl_filter_kind *)field = (lnl_filter_kind)index;
+}
+
+static size_t get_schedule(const void *field)
+{
+    return (size_t)*(const lnl_schedule_kind *)field;
+}
+static void set_schedule(void *field, size_t index)
+{
+    *(lnl_schedule_kind *)field = (lnl_schedule_kind)index;
+}
+
 static const lnl_config_choice_field rng_field = {get_rng, set_rng};
 static const lnl_config_choice_field source_field = {get_source, set_source};
 static const lnl_config_choice_field noise_type_field = {get_noise_type, set_noise_type};
@@ -103,6 +125,8 @@ static const lnl_config_choice_field sampling_field = {get_sampling, set_samplin
 static const lnl_config_choice_field model_field = {get_model, set_model};
 static const lnl_config_choice_field labels_field = {get_labels, set_labels};
 static const lnl_config_choice_field init_field = {get_init, set_init};
+static const lnl_config_choice_field filter_field = {get_filter, set_filter};
+static const lnl_config_choice_field schedule_field = {get_schedule, set_schedule};
 
 /* ---- the schema ----------------------------------------------------- */
 
@@ -311,8 +335,8 @@ static const lnl_config_key config_keys[] = {
      .help = "sgd and adam: adds weight_decay * W to each step's gradient, an L2 penalty on the "
              "weights (not the intercepts) on top of the one that C sets."},
     {METHOD(transition), .name = "transition", .type = LNL_TYPE_TRANSITION,
-     .default_text = "required with forward, backward and unbiased",
-     .help = "The transition matrix T of a corrected loss: known (the noise model's), anchor "
+     .default_text = "required with forward, backward, unbiased and forget_rate = auto",
+     .help = "The transition matrix T of a corrected loss or of forget_rate = auto: known (the noise model's), anchor "
              "(anchor points, Patrini et al. 2017), confident (confident learning, Northcutt et "
              "al. 2021), or the path of a file of K rows of K numbers."},
     {METHOD(anchor_percentile), .name = "anchor_percentile", .type = LNL_TYPE_REAL, .min = 0,
@@ -324,8 +348,42 @@ static const lnl_config_key config_keys[] = {
      .help = "transition = anchor: fraction of each noisy class held out to choose C among 0.01, "
              "0.1, 1, 10 and 100 times the method's C."},
     {METHOD(folds), .name = "folds", .type = LNL_TYPE_INT, .min = 2, .max = 1000,
-     .help = "transition = confident: cross-validation folds, stratified by noisy label, for the "
-             "out-of-sample probabilities."},
+     .help = "transition = confident and filter = confident: cross-validation folds, "
+             "stratified by noisy label, for the out-of-sample probabilities."},
+    {METHOD(filter), .name = "filter", .type = LNL_TYPE_CHOICE, .choices = filter_choices,
+     .choice_field = &filter_field,
+     .help = "Sample selection: none trains on every sample; small_loss on the samples with the "
+             "smallest cross entropy; coteaching trains two models that choose small-loss "
+             "samples for each other (Han et al. 2018); confident drops the samples that "
+             "confident learning flags (Northcutt et al. 2021) and refits."},
+    {METHOD(schedule), .name = "schedule", .type = LNL_TYPE_CHOICE, .choices = schedule_choices,
+     .choice_field = &schedule_field,
+     .help = "filter = small_loss: none fits, drops the forget_rate fraction with the largest "
+             "loss and refits; gradual drops R(t) = min((t / num_gradual)^exponent, 1) * "
+             "forget_rate of each mini-batch after t epochs, with optimizer = sgd or adam."},
+    {METHOD(forget_rate), .name = "forget_rate", .type = LNL_TYPE_REAL_OR_AUTO, .min = 0,
+     .max = 1, .bounds = LNL_BOUND_OPEN_MAX,
+     .has_offset = offsetof(lnl_method_spec, forget_rate_auto),
+     .default_text = "required with filter = small_loss and coteaching",
+     .help = "filter = small_loss and coteaching: the fraction of the samples dropped; auto "
+             "takes the noise rate estimated from the T that the transition key gives."},
+    {METHOD(num_gradual), .name = "num_gradual", .type = LNL_TYPE_INT, .min = 1,
+     .max = COUNT_MAX,
+     .help = "schedule = gradual and filter = coteaching: epochs until the whole forget_rate "
+             "is dropped."},
+    {METHOD(exponent), .name = "exponent", .type = LNL_TYPE_REAL, .min = 0, .max = HUGE_VAL,
+     .bounds = LNL_BOUND_OPEN_MIN,
+     .help = "schedule = gradual and filter = coteaching: the exponent of t / num_gradual in "
+             "the schedule."},
+    {METHOD(rounds), .name = "rounds", .type = LNL_TYPE_INT, .min = 1, .max = 100,
+     .help = "filter = small_loss with schedule = none: how often to rank every sample under "
+             "the latest model and refit on the kept ones."},
+    {METHOD(per_class), .name = "per_class", .type = LNL_TYPE_BOOL,
+     .help = "filter = small_loss with schedule = none: drop the forget_rate fraction within "
+             "each noisy class, so that no class is emptied."},
+    {METHOD(reweight), .name = "reweight", .type = LNL_TYPE_BOOL,
+     .help = "filter = confident: weight the kept samples of noisy class k by 1 / T[k][k], "
+             "with T from the confident joint."},
 };
 
 size_t lnl_config_key_count(void) { return sizeof config_keys / sizeof config_keys[0]; }
@@ -549,15 +607,16 @@ static void describe_key(const lnl_config_key *key, bool markdown, char *out, si
         return;
     case LNL_TYPE_REAL:
     case LNL_TYPE_REAL_OR_NONE:
+    case LNL_TYPE_REAL_OR_AUTO:
         describe_range(key, false, range, sizeof range);
         if (strcmp(range, "finite") == 0)
             snprintf(out, size, "a finite number");
         else
             snprintf(out, size, "a number %s", range);
-        if (key->type == LNL_TYPE_REAL_OR_NONE) {
+        if (key->type == LNL_TYPE_REAL_OR_NONE || key->type == LNL_TYPE_REAL_OR_AUTO) {
             size_t used = strlen(out);
-            snprintf(out + used, size - used, ", or %snone%s", markdown ? "`" : "",
-                     markdown ? "`" : "");
+            snprintf(out + used, size - used, ", or %s%s%s", markdown ? "`" : "",
+                     key->type == LNL_TYPE_REAL_OR_NONE ? "none" : "auto", markdown ? "`" : "");
         }
         return;
     case LNL_TYPE_BOOL:
@@ -1350,6 +1409,19 @@ lnl_status lnl_config_value_store(const lnl_config_key *key, const char *value, 
         *has = true;
         return LNL_OK;
 
+    case LNL_TYPE_REAL_OR_AUTO: {
+        bool *automatic = (bool *)((char *)spec + key->has_offset);
+        if (strcmp(value, "auto") == 0) {
+            *automatic = true;
+            return LNL_OK;
+        }
+        if (!parse_real(value, &real) || !in_range(key, real))
+            return invalid_value(key, value, section, NULL, message, message_size);
+        *(double *)field = real;
+        *automatic = false;
+        return LNL_OK;
+    }
+
     case LNL_TYPE_BOOL:
         if (!parse_bool(value, &flag))
             return invalid_value(key, value, section, NULL, message, message_size);
@@ -1454,6 +1526,15 @@ void lnl_config_defaults_method(lnl_method_spec *spec)
     spec->anchor_percentile = 97.0;
     spec->holdout = 0.2;
     spec->folds = 5;
+    spec->filter = LNL_FILTER_NONE;
+    spec->schedule = LNL_SCHEDULE_NONE;
+    spec->forget_rate = 0.0;
+    spec->forget_rate_auto = false;
+    spec->num_gradual = 10;
+    spec->exponent = 1.0;
+    spec->rounds = 1;
+    spec->per_class = false;
+    spec->reweight = false;
 }
 
 /* ---- the key reference ---------------------------------------------- */
@@ -1579,6 +1660,7 @@ static const char *type_word(lnl_config_type type)
     case LNL_TYPE_SEED: return "integer";
     case LNL_TYPE_REAL: return "number";
     case LNL_TYPE_REAL_OR_NONE: return "number or none";
+    case LNL_TYPE_REAL_OR_AUTO: return "number or auto";
     case LNL_TYPE_BOOL: return "boolean";
     case LNL_TYPE_CHOICE: return "choice";
     case LNL_TYPE_LOSS: return "loss name";
@@ -1642,6 +1724,14 @@ static void describe_default(const lnl_config_key *key, const void *spec, char *
     case LNL_TYPE_REAL_OR_NONE:
         if (!*(const bool *)((const char *)spec + key->has_offset)) {
             snprintf(out, size, "`none`");
+            return;
+        }
+        format_number(*(const double *)field, number, sizeof number);
+        snprintf(out, size, "`%s`", number);
+        return;
+    case LNL_TYPE_REAL_OR_AUTO:
+        if (*(const bool *)((const char *)spec + key->has_offset)) {
+            snprintf(out, size, "`auto`");
             return;
         }
         format_number(*(const double *)field, number, sizeof number);

@@ -37,6 +37,8 @@ typedef enum lnl_config_type {
     LNL_TYPE_SEED,          /* uint64_t, 0 to 2^64 - 1 */
     LNL_TYPE_REAL,          /* finite double, range-checked */
     LNL_TYPE_REAL_OR_NONE,  /* a double, or `none` to clear the key's flag */
+    LNL_TYPE_REAL_OR_AUTO,  /* a double, or `auto`, which sets the bool at has_offset (the key
+                               has no has_flag) */
     LNL_TYPE_BOOL,
     LNL_TYPE_CHOICE,        /* one of a fixed list: an enum field, or text when no accessor */
     LNL_TYPE_LOSS,          /* a name in the loss registry, stored as text */

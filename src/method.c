@@ -6,16 +6,19 @@
 #include <string.h>
 
 #include "lnl/log.h"
+#include "lnl/select.h"
 #include "loss_correction.h"
 
 /* The objective of one fit. For SGD and Adam, scale = 1 / (C n_rows) and
- * batch_rows and batch_labels are room for one batch. */
+ * batch_rows, batch_labels and (with sample weights) batch_weights are
+ * room for one batch. */
 typedef struct objective_context {
     const lnl_linear_problem *problem;
     lnl_linear_workspace *workspace;
     double scale;
     size_t *batch_rows;
     int *batch_labels;
+    double *batch_weights;
 } objective_context;
 
 static lnl_status linear_objective(void *context, const double *x, double *f,
@@ -52,13 +55,15 @@ static lnl_status batch_objective(void *context, const double *x, const size_t *
     for (size_t i = 0; i < batch_size; i++) {
         c->batch_rows[i] = full->rows[batch[i]];
         c->batch_labels[i] = full->labels[batch[i]];
+        if (full->sample_weights != NULL)
+            c->batch_weights[i] = full->sample_weights[batch[i]];
     }
 
     lnl_linear_problem problem = *full;
     problem.rows = c->batch_rows;
     problem.labels = c->batch_labels;
     problem.n_rows = batch_size;
-    problem.sample_weights = NULL;
+    problem.sample_weights = full->sample_weights != NULL ? c->batch_weights : NULL;
     problem.C = full->C * (double)full->n_rows / (double)batch_size;
 
     objective_context batch_context = *c;
@@ -100,10 +105,8 @@ lnl_status lnl_method_shape(const lnl_method_spec *spec, size_t n_features, size
     return LNL_OK;
 }
 
-/* Sets up the loss of spec: the registry entry, its defaults for K classes,
- * then the parameters that spec gives. */
-static lnl_status method_loss(const lnl_method_spec *spec, size_t n_classes, lnl_loss *loss,
-                              lnl_error *err)
+lnl_status lnl_method_loss(const lnl_method_spec *spec, size_t n_classes, lnl_loss *loss,
+                           lnl_error *err)
 {
     const lnl_loss_info *info = lnl_loss_lookup(spec->loss);
     if (info == NULL)
@@ -157,28 +160,33 @@ static lnl_status fit_lbfgs(const lnl_method_spec *spec, const lnl_linear_proble
         options.progress = log_progress;
         options.progress_context = (void *)stage;
     }
-    objective_context context = {problem, workspace, 1.0, NULL, NULL};
+    objective_context context = {problem, workspace, 1.0, NULL, NULL, NULL};
     return lnl_lbfgs(linear_objective, &context, lnl_linear_n_params(&problem->shape), theta,
                      &options, result, err);
 }
 
+void lnl_method_sgd_options(const lnl_method_spec *spec, const lnl_linear_shape *shape,
+                            lnl_sgd_options *options)
+{
+    lnl_sgd_defaults(options);
+    options->rule = strcmp(spec->optimizer, "adam") == 0 ? LNL_SGD_ADAM : LNL_SGD_MOMENTUM;
+    options->epochs = spec->epochs;
+    options->batch_size = spec->batch_size;
+    options->lr = spec->lr;
+    options->momentum = spec->momentum;
+    options->weight_decay = spec->weight_decay;
+    options->n_decayed = lnl_linear_n_logits(shape) * shape->n_features;
+    options->tol = spec->tol;
+}
+
 /* Runs SGD or Adam on problem from theta with spec's options. */
-static lnl_status fit_sgd(const lnl_method_spec *spec, lnl_sgd_rule rule,
-                          const lnl_linear_problem *problem, lnl_linear_workspace *workspace,
-                          lnl_rng *rng, double *theta, const char *stage,
-                          lnl_optim_result *result, lnl_error *err)
+static lnl_status fit_sgd(const lnl_method_spec *spec, const lnl_linear_problem *problem,
+                          lnl_linear_workspace *workspace, lnl_rng *rng, double *theta,
+                          const char *stage, lnl_optim_result *result, lnl_error *err)
 {
     const lnl_linear_shape *shape = &problem->shape;
     lnl_sgd_options options;
-    lnl_sgd_defaults(&options);
-    options.rule = rule;
-    options.epochs = spec->epochs;
-    options.batch_size = spec->batch_size;
-    options.lr = spec->lr;
-    options.momentum = spec->momentum;
-    options.weight_decay = spec->weight_decay;
-    options.n_decayed = lnl_linear_n_logits(shape) * shape->n_features;
-    options.tol = spec->tol;
+    lnl_method_sgd_options(spec, shape, &options);
     if (lnl_log_enabled(LNL_LOG_DEBUG)) {
         options.progress = log_progress;
         options.progress_context = (void *)stage;
@@ -191,20 +199,24 @@ static lnl_status fit_sgd(const lnl_method_spec *spec, lnl_sgd_rule rule,
     size_t capacity = options.batch_size < problem->n_rows ? options.batch_size : problem->n_rows;
     size_t *batch_rows = malloc(capacity * sizeof(size_t));
     int *batch_labels = malloc(capacity * sizeof(int));
-    if (batch_rows == NULL || batch_labels == NULL) {
+    double *batch_weights = malloc(capacity * sizeof(double));
+    if (batch_rows == NULL || batch_labels == NULL || batch_weights == NULL) {
         free(batch_rows);
         free(batch_labels);
+        free(batch_weights);
         return lnl_error_set(err, LNL_ERR_NOMEM, NULL, 0, "out of memory for a batch of %zu rows",
                              capacity);
     }
 
     double scale = 1.0 / (problem->C * (double)problem->n_rows);
-    objective_context context = {problem, workspace, scale, batch_rows, batch_labels};
+    objective_context context = {problem, workspace, scale, batch_rows, batch_labels,
+                                 batch_weights};
     lnl_status status = lnl_sgd(scaled_objective, batch_objective, &context,
                                 lnl_linear_n_params(shape), theta, problem->n_rows, rng,
                                 &options, result, err);
     free(batch_rows);
     free(batch_labels);
+    free(batch_weights);
 
     /* Report f itself, as L-BFGS does. */
     result->f /= scale;
@@ -236,16 +248,30 @@ static void merge_initial(const lnl_optim_result *initial, lnl_optim_result *res
 lnl_status lnl_method_fit(const lnl_method_spec *spec, const lnl_fit_input *input,
                           lnl_fit_output *output, lnl_error *err)
 {
+    if (spec->filter != LNL_FILTER_NONE)
+        return lnl_select_fit(spec, input, output, err);
+    return lnl_method_fit_weighted(spec, input, NULL, output, err);
+}
+
+lnl_status lnl_method_fit_weighted(const lnl_method_spec *spec, const lnl_fit_input *input,
+                                   const double *weights, lnl_fit_output *output,
+                                   lnl_error *err)
+{
     memset(output, 0, sizeof *output);
     output->transition_error_max = NAN;
     output->transition_error_frobenius = NAN;
+    output->forget_rate = NAN;
+    if (spec->filter != LNL_FILTER_NONE)
+        return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0,
+                             "method \"%s\": lnl_method_fit_weighted needs filter = none",
+                             spec->name);
     lnl_status status = lnl_method_shape(spec, input->data->n_features, input->n_classes,
                                          &output->shape, err);
     if (status != LNL_OK)
         return status;
 
     lnl_loss loss;
-    status = method_loss(spec, input->n_classes, &loss, err);
+    status = lnl_method_loss(spec, input->n_classes, &loss, err);
     if (status != LNL_OK)
         return status;
 
@@ -284,7 +310,7 @@ lnl_status lnl_method_fit(const lnl_method_spec *spec, const lnl_fit_input *inpu
         .rows = input->rows,
         .n_rows = input->n_rows,
         .labels = input->labels,
-        .sample_weights = NULL,
+        .sample_weights = weights,
         .standardizer = input->standardizer,
         .loss = &loss,
         .C = spec->C,
@@ -307,8 +333,8 @@ lnl_status lnl_method_fit(const lnl_method_spec *spec, const lnl_fit_input *inpu
     }
 
     if (sgd || adam)
-        status = fit_sgd(spec, adam ? LNL_SGD_ADAM : LNL_SGD_MOMENTUM, &problem, &workspace,
-                         input->rng, output->theta, spec->name, &output->optim, err);
+        status = fit_sgd(spec, &problem, &workspace, input->rng, output->theta, spec->name,
+                         &output->optim, err);
     else
         status = fit_lbfgs(spec, &problem, &workspace, output->theta, spec->name, &output->optim,
                            err);
@@ -319,6 +345,12 @@ cleanup:
     lnl_linear_workspace_destroy(&workspace);
     if (status == LNL_OK) {
         free(correction.T_inverse);
+        lnl_label_metrics metrics;
+        lnl_select_label_metrics(input->n_rows, input->labels, input->clean_labels, NULL,
+                                 input->n_rows, &metrics);
+        output->n_kept = metrics.n_kept;
+        output->label_precision = metrics.precision;
+        output->label_recall = metrics.recall;
         return LNL_OK;
     }
 

@@ -301,6 +301,9 @@ static void run_cell(const lnl_config *config, lnl_dataset *const *datasets, con
     result->transition = transition_source_name(method);
     result->transition_error_max = NAN;
     result->transition_error_frobenius = NAN;
+    result->label_precision = NAN;
+    result->label_recall = NAN;
+    result->forget_rate = NAN;
     result->seed = c->seed;
     result->n_classes = k;
     result->ok = false;
@@ -362,6 +365,10 @@ static void run_cell(const lnl_config *config, lnl_dataset *const *datasets, con
             result->transition_error_max = output.transition_error_max;
             result->transition_error_frobenius = output.transition_error_frobenius;
         }
+        result->n_kept = output.n_kept;
+        result->label_precision = output.label_precision;
+        result->label_recall = output.label_recall;
+        result->forget_rate = output.forget_rate;
         if (!output.optim.converged)
             snprintf(result->message, sizeof result->message, "not converged: %s",
                      output.optim.reason);
@@ -383,7 +390,8 @@ static const char runs_header[] =
     "dataset,noise,noise_type,sampling,rate,seed,method,loss,labels,n_train,n_test,"
     "realized_rate,test_accuracy,train_accuracy,train_clean_accuracy,iterations,converged,"
     "objective,status,message,fit_seconds,confusion,setting,transition,"
-    "transition_error_max,transition_error_frobenius,transition_matrix\n";
+    "transition_error_max,transition_error_frobenius,transition_matrix,n_kept,label_precision,"
+    "label_recall,forget_rate\n";
 
 /* Writes text as one CSV field, quoted when it holds a comma or a quote. */
 static void write_csv_field(FILE *file, const char *text)
@@ -456,6 +464,17 @@ static void write_run_row(FILE *file, const lnl_config *config, const cell *c,
                 fprintf(file, "%zu%s", r->confusion[i * r->n_classes + j],
                         j + 1 < r->n_classes ? " " : (i + 1 < r->n_classes ? ";" : ""));
     write_transition_fields(file, r);
+
+    /* Sample selection: empty where a value is unknown or does not apply. */
+    fputc(',', file);
+    if (r->n_kept > 0)
+        fprintf(file, "%zu", r->n_kept);
+    fputc(',', file);
+    write_optional_number(file, r->label_precision);
+    fputc(',', file);
+    write_optional_number(file, r->label_recall);
+    fputc(',', file);
+    write_optional_number(file, r->forget_rate);
     fputc('\n', file);
 }
 
@@ -679,6 +698,12 @@ static void write_key_value(FILE *out, const lnl_config_key *key, const void *sp
     case LNL_TYPE_REAL_OR_NONE:
     case LNL_TYPE_TEST_SIZE:
         write_double(out, *(const double *)field);
+        return;
+    case LNL_TYPE_REAL_OR_AUTO:
+        if (*(const bool *)((const char *)spec + key->has_offset))
+            fputs("auto", out);
+        else
+            write_double(out, *(const double *)field);
         return;
     case LNL_TYPE_BOOL:
         fputs(*(const bool *)field ? "true" : "false", out);

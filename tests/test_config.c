@@ -652,6 +652,56 @@ static void config_method_transition_keys(void **state)
     lnl_config_destroy(config);
 }
 
+/* The sample-selection keys of every filter, and their defaults. */
+static void config_method_selection_keys(void **state)
+{
+    (void)state;
+    lnl_config *config = parse_ok("[data d]\nsource = make_classification\n"
+                                  "[noise n]\ntype = symmetric\nrates = 0.1\n"
+                                  "[method plain]\n"
+                                  "[method retrain]\nfilter = small_loss\nforget_rate = 0.25\n"
+                                  "rounds = 3\nper_class = true\n"
+                                  "[method gradual]\nfilter = small_loss\nschedule = gradual\n"
+                                  "forget_rate = 0.4\nnum_gradual = 5\nexponent = 2\n"
+                                  "optimizer = adam\n"
+                                  "[method cot]\nfilter = coteaching\nforget_rate = auto\n"
+                                  "transition = anchor\noptimizer = sgd\n"
+                                  "[method conf]\nfilter = confident\nreweight = yes\nfolds = 4\n");
+    const lnl_method_spec *plain = &config->methods[0];
+    assert_int_equal(plain->filter, LNL_FILTER_NONE);
+    assert_int_equal(plain->schedule, LNL_SCHEDULE_NONE);
+    assert_false(plain->forget_rate_auto);
+    assert_int_equal(plain->num_gradual, 10);
+    assert_true(plain->exponent == 1.0);
+    assert_int_equal(plain->rounds, 1);
+    assert_false(plain->per_class);
+    assert_false(plain->reweight);
+
+    const lnl_method_spec *retrain = &config->methods[1];
+    assert_int_equal(retrain->filter, LNL_FILTER_SMALL_LOSS);
+    assert_int_equal(retrain->schedule, LNL_SCHEDULE_NONE);
+    assert_true(retrain->forget_rate == 0.25);
+    assert_int_equal(retrain->rounds, 3);
+    assert_true(retrain->per_class);
+
+    const lnl_method_spec *gradual = &config->methods[2];
+    assert_int_equal(gradual->schedule, LNL_SCHEDULE_GRADUAL);
+    assert_true(gradual->forget_rate == 0.4);
+    assert_int_equal(gradual->num_gradual, 5);
+    assert_true(gradual->exponent == 2.0);
+
+    const lnl_method_spec *cot = &config->methods[3];
+    assert_int_equal(cot->filter, LNL_FILTER_COTEACHING);
+    assert_true(cot->forget_rate_auto);
+    assert_int_equal(cot->transition, LNL_TRANSITION_ANCHOR);
+
+    const lnl_method_spec *conf = &config->methods[4];
+    assert_int_equal(conf->filter, LNL_FILTER_CONFIDENT);
+    assert_true(conf->reweight);
+    assert_int_equal(conf->folds, 4);
+    lnl_config_destroy(config);
+}
+
 /* A noise section's data key limits it to the listed data sections, and
  * the sweep plans only those cells. */
 static void config_noise_data_restricts_cells(void **state)
@@ -984,6 +1034,75 @@ static const broken_case broken_cases[] = {
      "transition = known\n",
      9, "loss = unbiased in [method m] needs 2 classes, but [data d] has n_classes = 3"},
     /* the data key of a noise section */
+    /* sample-selection keys */
+    {"forget_rate_one", VALID_REST "filter = small_loss\nforget_rate = 1\n", 8,
+     "invalid value \"1\" for forget_rate in [method m]: expected a number in [0, 1), or auto"},
+    {"forget_rate_negative", VALID_REST "filter = small_loss\nforget_rate = -0.1\n", 8,
+     "invalid value \"-0.1\" for forget_rate in [method m]"},
+    {"forget_rate_word", VALID_REST "filter = small_loss\nforget_rate = automatic\n", 8,
+     "invalid value \"automatic\" for forget_rate in [method m]"},
+    {"unknown_filter", VALID_REST "filter = small_losses\n", 7,
+     "invalid value \"small_losses\" for filter in [method m]: expected one of none, small_loss, "
+     "coteaching, confident; did you mean \"small_loss\"?"},
+    {"unknown_schedule", VALID_REST "filter = small_loss\nforget_rate = 0.2\nschedule = linear\n", 9,
+     "invalid value \"linear\" for schedule in [method m]: expected one of none, gradual"},
+    {"num_gradual_zero", VALID_REST "filter = coteaching\nforget_rate = 0.2\noptimizer = adam\n"
+     "num_gradual = 0\n", 10,
+     "invalid value \"0\" for num_gradual in [method m]: expected an integer from 1"},
+    {"exponent_zero", VALID_REST "filter = coteaching\nforget_rate = 0.2\noptimizer = adam\n"
+     "exponent = 0\n", 10, "invalid value \"0\" for exponent in [method m]: expected a number > 0"},
+    {"rounds_zero", VALID_REST "filter = small_loss\nforget_rate = 0.2\nrounds = 0\n", 9,
+     "invalid value \"0\" for rounds in [method m]: expected an integer from 1 to 100"},
+    {"rounds_above_max", VALID_REST "filter = small_loss\nforget_rate = 0.2\nrounds = 101\n", 9,
+     "invalid value \"101\" for rounds in [method m]"},
+    {"forget_rate_without_filter", VALID_REST "forget_rate = 0.2\n", 7,
+     "key \"forget_rate\" does not apply to filter = none in [method m]; it applies only to "
+     "filter = small_loss or coteaching"},
+    {"forget_rate_with_confident", VALID_REST "filter = confident\nforget_rate = 0.2\n", 8,
+     "key \"forget_rate\" does not apply to filter = confident in [method m]"},
+    {"small_loss_without_forget_rate", VALID_REST "filter = small_loss\n", 6,
+     "missing key \"forget_rate\" in [method m]: filter = small_loss with schedule = none needs "
+     "the fraction of samples to drop"},
+    {"coteaching_without_forget_rate", VALID_REST "filter = coteaching\noptimizer = adam\n", 6,
+     "missing key \"forget_rate\" in [method m]: filter = coteaching needs"},
+    {"schedule_with_coteaching", VALID_REST "filter = coteaching\nforget_rate = 0.2\n"
+     "optimizer = adam\nschedule = gradual\n", 10,
+     "key \"schedule\" does not apply to filter = coteaching in [method m]; it applies only to "
+     "filter = small_loss"},
+    {"rounds_with_gradual", VALID_REST "filter = small_loss\nschedule = gradual\n"
+     "forget_rate = 0.2\noptimizer = sgd\nrounds = 2\n", 11,
+     "key \"rounds\" does not apply to filter = small_loss with schedule = gradual in [method m]; "
+     "it applies only to filter = small_loss with schedule = none"},
+    {"per_class_with_coteaching", VALID_REST "filter = coteaching\nforget_rate = 0.2\n"
+     "optimizer = adam\nper_class = true\n", 10,
+     "key \"per_class\" does not apply to filter = coteaching"},
+    {"num_gradual_with_retrain", VALID_REST "filter = small_loss\nforget_rate = 0.2\n"
+     "num_gradual = 5\n", 9,
+     "key \"num_gradual\" does not apply to filter = small_loss with schedule = none in "
+     "[method m]; it applies only to schedule = gradual or filter = coteaching"},
+    {"reweight_with_small_loss", VALID_REST "filter = small_loss\nforget_rate = 0.2\n"
+     "reweight = true\n", 9,
+     "key \"reweight\" does not apply to filter = small_loss with schedule = none in [method m]; "
+     "it applies only to filter = confident"},
+    {"gradual_with_lbfgs", VALID_REST "filter = small_loss\nforget_rate = 0.2\nschedule = gradual\n",
+     9, "filter = small_loss with schedule = gradual in [method m] selects samples per "
+        "mini-batch and needs optimizer = sgd or adam"},
+    {"coteaching_with_explicit_lbfgs", VALID_REST "filter = coteaching\nforget_rate = 0.2\n"
+     "optimizer = lbfgs\n", 9, "filter = coteaching in [method m] selects samples per mini-batch"},
+    {"coteaching_with_init_ce", VALID_REST "filter = coteaching\nforget_rate = 0.2\n"
+     "optimizer = adam\ninit = ce\n", 10,
+     "key \"init\" does not apply to filter = coteaching in [method m], which starts from random "
+     "weights"},
+    {"auto_without_transition", VALID_REST "filter = small_loss\nforget_rate = auto\n", 8,
+     "missing key \"transition\" in [method m]: forget_rate = auto estimates the noise rate from "
+     "a transition matrix"},
+    {"transition_with_fixed_forget_rate", VALID_REST "filter = small_loss\nforget_rate = 0.2\n"
+     "transition = known\n", 9,
+     "key \"transition\" does not apply to loss = ce in [method m]; it applies only to loss = "
+     "forward, backward or unbiased, or with forget_rate = auto"},
+    {"folds_with_small_loss", VALID_REST "filter = small_loss\nforget_rate = 0.2\nfolds = 3\n", 9,
+     "key \"folds\" does not apply to this transition in [method m]; it applies only to "
+     "transition = confident or filter = confident"},
     {"noise_data_unknown", VALID_REST "[noise x]\ntype = pair\nrates = 0.2\ndata = d, e\n", 10,
      "invalid value for data in [noise x]: there is no section [data e]"},
     {"noise_data_twice", VALID_REST "[noise x]\ntype = pair\nrates = 0.2\ndata = d,d\n", 10,
@@ -1318,6 +1437,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(config_class_conditional_pairs),
         cmocka_unit_test(config_asymmetric_mapping),
         cmocka_unit_test(config_method_transition_keys),
+        cmocka_unit_test(config_method_selection_keys),
         cmocka_unit_test(config_noise_data_restricts_cells),
         cmocka_unit_test(config_line_too_long),
         cmocka_unit_test(config_line_of_198_bytes_fits),

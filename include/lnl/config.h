@@ -117,6 +117,21 @@ typedef enum lnl_transition_source {
     LNL_TRANSITION_FILE        /* read from transition_path */
 } lnl_transition_source;
 
+/* Sample selection (include/lnl/select.h): which training samples a method
+ * trains on. */
+typedef enum lnl_filter_kind {
+    LNL_FILTER_NONE,        /* every training sample */
+    LNL_FILTER_SMALL_LOSS,  /* the samples with the smallest loss */
+    LNL_FILTER_COTEACHING,  /* two models pick small-loss samples for each other */
+    LNL_FILTER_CONFIDENT    /* all but the samples that confident learning flags */
+} lnl_filter_kind;
+
+/* How filter = small_loss drops samples. */
+typedef enum lnl_schedule_kind {
+    LNL_SCHEDULE_NONE,    /* train, drop the largest losses, retrain */
+    LNL_SCHEDULE_GRADUAL  /* per mini-batch, at a forget rate that grows with the epochs */
+} lnl_schedule_kind;
+
 typedef struct lnl_method_spec {
     char name[LNL_NAME_MAX];
     long line;
@@ -148,7 +163,22 @@ typedef struct lnl_method_spec {
     char transition_path[LNL_PATH_MAX]; /* transition = FILE: the matrix file */
     double anchor_percentile; /* anchor: percentile of p(noisy = i | x) that picks row i; 97 */
     double holdout;           /* anchor: fraction of training rows held out to choose C; 0.2 */
-    int folds;                /* confident: cross-validation folds; default 5 */
+    int folds;                /* transition or filter = confident: cross-validation folds; 5 */
+
+    /* Sample selection (include/lnl/select.h). */
+    lnl_filter_kind filter;      /* default none */
+    lnl_schedule_kind schedule;  /* small_loss: default none */
+    double forget_rate;          /* small_loss, coteaching: fraction dropped, in [0, 1) */
+    bool forget_rate_auto;       /* forget_rate = auto: the noise rate estimated from T */
+    int num_gradual;             /* gradual and coteaching: T_k, epochs until the full
+                                    forget rate; default 10 */
+    double exponent;             /* gradual and coteaching: c in min((t / T_k)^c, 1) *
+                                    forget_rate; default 1 */
+    int rounds;                  /* schedule none: filter-and-retrain rounds; default 1 */
+    bool per_class;              /* schedule none: drop forget_rate within each noisy class;
+                                    default false */
+    bool reweight;               /* confident: weight noisy class k by 1 / T[k][k];
+                                    default false */
 } lnl_method_spec;
 
 typedef struct lnl_config {

@@ -43,6 +43,18 @@ typedef struct lnl_fit_output {
     double *transition;
     double transition_error_max;
     double transition_error_frobenius;
+    /* The training samples the final model was fitted on, against
+     * input->clean_labels: n_kept samples, label_precision the fraction of
+     * them whose label equals the clean label, label_recall the fraction of
+     * the clean-labelled samples that were kept (NaN without clean labels or
+     * without a clean-labelled sample). A method without a filter keeps every
+     * sample; include/lnl/select.h says what the filters keep. forget_rate
+     * is the fraction that filter = small_loss or coteaching drops (at the
+     * end of the schedule), NaN for the other methods. */
+    size_t n_kept;
+    double label_precision;
+    double label_recall;
+    double forget_rate;
 } lnl_fit_output;
 
 /* Fits the model that spec describes: the loss spec->loss with its
@@ -65,9 +77,19 @@ typedef struct lnl_fit_output {
  * cross-entropy stage. A fit that does not converge is not an error. A
  * non-finite objective, or an SGD or Adam step that makes one, is
  * LNL_ERR_NUMERIC and leaves no parameters; invalid loss parameters or
- * options are LNL_ERR_ARGUMENT. */
+ * options are LNL_ERR_ARGUMENT.
+ *
+ * A spec->filter other than none hands the fit to lnl_select_fit
+ * (include/lnl/select.h), which trains on the samples it selects. */
 lnl_status lnl_method_fit(const lnl_method_spec *spec, const lnl_fit_input *input,
                           lnl_fit_output *output, lnl_error *err);
+
+/* lnl_method_fit with sample weights: weights[i] > 0 multiplies the loss
+ * of input->rows[i] (NULL means all 1). spec->filter must be none, because
+ * the filters choose their own samples. */
+lnl_status lnl_method_fit_weighted(const lnl_method_spec *spec, const lnl_fit_input *input,
+                                   const double *weights, lnl_fit_output *output,
+                                   lnl_error *err);
 
 void lnl_fit_output_destroy(lnl_fit_output *output);
 
@@ -75,5 +97,18 @@ void lnl_fit_output_destroy(lnl_fit_output *output);
  * unless the spec asks for softmax. */
 lnl_status lnl_method_shape(const lnl_method_spec *spec, size_t n_features, size_t n_classes,
                             lnl_linear_shape *shape, lnl_error *err);
+
+/* Sets up the loss of spec for K = n_classes: the registry entry, its
+ * defaults, then the parameters that spec gives, checked. T and T_inverse
+ * stay NULL. Returns LNL_ERR_ARGUMENT for an unknown loss or an invalid
+ * parameter. */
+lnl_status lnl_method_loss(const lnl_method_spec *spec, size_t n_classes, lnl_loss *loss,
+                           lnl_error *err);
+
+/* Fills the options of lnl_sgd from spec (epochs, batch_size, lr,
+ * momentum, weight_decay, tol; the rule from spec->optimizer), with weight
+ * decay on the n_logits x d weights of shape and not on the intercepts. */
+void lnl_method_sgd_options(const lnl_method_spec *spec, const lnl_linear_shape *shape,
+                            lnl_sgd_options *options);
 
 #endif

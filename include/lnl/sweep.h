@@ -75,6 +75,15 @@ typedef struct lnl_run_result {
     double *transition_matrix;
     double transition_error_max;
     double transition_error_frobenius;
+    /* Sample selection (lnl_fit_output): the training samples the final
+     * model was fitted on (0 when the fit failed), the fraction of them
+     * whose noisy label is the clean one, the fraction of the correctly
+     * labelled samples among them (NaN when unknown), and the forget rate
+     * that filter = small_loss or coteaching used (NaN for other methods). */
+    size_t n_kept;
+    double label_precision;
+    double label_recall;
+    double forget_rate;
 } lnl_run_result;
 
 typedef void (*lnl_sweep_progress_fn)(void *context, size_t done, size_t total,
