@@ -32,6 +32,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lnl/config.h"
 #include "lnl/generate.h"
 #include "lnl/method.h"
 #include "lnl/split.h"
@@ -130,7 +131,7 @@ static int parse_arguments(int argc, char **argv, bench_options *options)
         } else if (strcmp(arg, "--max-iter") == 0) {
             if (!parse_size(value, "--max-iter", &number))
                 return 0;
-            options->max_iter = number > 100000000 ? 100000000 : (long)number;
+            options->max_iter = number > 2147483647 ? 2147483647 : (long)number;
         } else if (strcmp(arg, "--seed") == 0) {
             if (!parse_size(value, "--seed", &number))
                 return 0;
@@ -266,6 +267,27 @@ static int write_theta(const char *path, const double *theta, size_t n_params)
     return close_checked(file, path);
 }
 
+/* Fills spec with a [method] section of loss ce, C, tol and max_iter. The
+ * config reader sets every other key to its default, so the spec stays valid
+ * when lnl_method_spec gains fields. */
+static lnl_status method_spec_read(const bench_options *options, lnl_method_spec *spec,
+                                   lnl_error *err)
+{
+    char text[512];
+    snprintf(text, sizeof text,
+             "[data bench]\nsource = make_classification\n"
+             "[noise none]\ntype = symmetric\nrates = 0\n"
+             "[method fit]\nloss = ce\nC = %.17g\ntol = %.17g\nmax_iter = %ld\n",
+             options->C, options->tol, options->max_iter);
+    lnl_config *config = NULL;
+    lnl_status status = lnl_config_parse_string(text, "bench_fit", &config, err);
+    if (status != LNL_OK)
+        return status;
+    *spec = config->methods[0];
+    lnl_config_destroy(config);
+    return LNL_OK;
+}
+
 int main(int argc, char **argv)
 {
     bench_options options;
@@ -299,9 +321,9 @@ int main(int argc, char **argv)
         goto cleanup;
 
     /* fit, keeping the last repeat's output */
-    lnl_method_spec spec = {.loss = "ce", .C = options.C, .fit_intercept = true,
-                            .max_iter = (int)options.max_iter, .tol = options.tol,
-                            .model = LNL_MODEL_AUTO};
+    lnl_method_spec spec;
+    if (method_spec_read(&options, &spec, &err) != LNL_OK)
+        goto fail;
     lnl_fit_input input = {data, rows, data->n_rows, data->y, data->y, data->n_classes,
                            &standardizer, NULL, &rng};
     openblas_set_num_threads(1);
