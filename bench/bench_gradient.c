@@ -367,6 +367,8 @@ int main(int argc, char **argv)
 
     openblas_set_num_threads(1);
     double bytes = 8.0 * (double)n * (double)d, plain_read = 0.0;
+    printf("OpenBLAS: %s (kernels for %s), 1 thread\n", openblas_get_config(),
+           openblas_get_corename());
     printf("X: %zu x %zu doubles (%.0f MB), %zu rows per block, fastest of %zu passes\n\n",
            n, d, bytes / 1e6, b.block_rows, repeats);
     printf("| pass | ms | GB/s | of plain read |\n|---|---:|---:|---:|\n");
