@@ -351,6 +351,8 @@ def analysis_section(report, fits, sweeps, gradient):
     read = milliseconds["plain read"]
     loss2 = milliseconds["cross-entropy loss alone, K=2"]
     loss10 = milliseconds["cross-entropy loss alone, K=10"]
+    sketch2 = milliseconds["loss sketch with fewer exp calls, K=2"]
+    sketch10 = milliseconds["loss sketch with fewer exp calls, K=10"]
     raw2 = milliseconds["objective K=2, raw"]
     raw10 = milliseconds["objective K=10, raw"]
     divide = milliseconds["standardizing copy, divide"]
@@ -369,13 +371,20 @@ def analysis_section(report, fits, sweeps, gradient):
         "bandwidth: on this machine one core reads memory fast enough that the arithmetic "
         "per row bounds the pass. The loss (src/loss.c, cross_entropy) treats the binary "
         "model as a 2-class softmax: per row it calls exp 4 times and log once, where one "
-        "exp and one log1p give the same loss and gradient. For K = 10 it calls exp twice "
-        f"per logit ({loss10:.2f} ms of {raw10:.2f} ms), where keeping exp(z - max) from "
-        "the sum would halve the calls. The standardizing copy in gather_rows divides by "
+        "exp and one log1p give the same loss and gradient; bench_gradient's sketch of that "
+        f"takes {sketch2:.2f} ms, which would move the bound to "
+        f"{100 * read / (read + sketch2):.0f}%. For K = 10 it calls exp twice per logit "
+        f"({loss10:.2f} ms of {raw10:.2f} ms), where keeping exp(z - max) from the sum "
+        f"halves the calls ({sketch10:.2f} ms in the sketch). "
+        + ("Even with the sketch the bound stays below 70%, before the copy and the two "
+           "matrix-vector products, so reaching the target would also need a cheaper exp, "
+           "for example one vectorized over a block. "
+           if read / (read + sketch2) < 0.7 else "")
+        + "The standardizing copy in gather_rows divides by "
         f"the scale ({divide:.2f} ms for all of X) where multiplying by a stored 1 / scale "
-        f"takes {multiply:.2f} ms. The reciprocal needs a d-sized buffer in "
-        "lnl_linear_workspace (include/lnl/"
-        "linear.h) and changes results in the last bit, so it is left as a finding.")
+        f"takes {multiply:.2f} ms. Keeping 1 / scale for a whole fit needs a d-sized "
+        "buffer, for example in lnl_linear_workspace (include/lnl/linear.h), and the product "
+        "rounds differently from the quotient in the last bit, so it is left as a finding.")
     report.add(
         f"- **Shuffled rows.** A training split lists its rows in random order. Summing X "
         f"row by row in that order takes {shuffled:.2f} ms against {read:.2f} ms in order, "
