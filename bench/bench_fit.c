@@ -324,8 +324,10 @@ int main(int argc, char **argv)
     lnl_method_spec spec;
     if (method_spec_read(&options, &spec, &err) != LNL_OK)
         goto fail;
-    lnl_fit_input input = {data, rows, data->n_rows, data->y, data->y, data->n_classes,
-                           &standardizer, NULL, &rng};
+    lnl_fit_input input = {.data = data, .rows = rows, .n_rows = data->n_rows,
+                           .labels = data->y, .clean_labels = data->y,
+                           .n_classes = data->n_classes, .standardizer = &standardizer,
+                           .true_transition = NULL, .rng = &rng};
     openblas_set_num_threads(1);
     double seconds = 0.0;
     for (size_t repeat = 0; repeat < options.repeats; repeat++) {
