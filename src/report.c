@@ -32,6 +32,7 @@ typedef struct run_row {
     double rate;
     long seed;              /* -1 when runs.csv has no seed column */
     double test_accuracy;
+    double label_precision; /* of the samples the method kept; NaN when not recorded */
     bool ok;
     bool clean_labels;      /* trained on clean labels: a noise-free reference */
     size_t group_index, method_index, rate_index;
@@ -48,6 +49,7 @@ typedef struct run_table {
     run_row *rows;
     size_t n_rows, capacity;
     bool has_seed;
+    bool has_precision;     /* some row has a label_precision */
     bool skipped_partial_line;
 } run_table;
 
@@ -118,7 +120,8 @@ static lnl_status parse_number(const char *text, const char *column, const char 
 }
 
 enum { COL_DATASET, COL_NOISE, COL_METHOD, COL_RATE, COL_ACCURACY, COL_STATUS, COL_SEED,
-       COL_NOISE_TYPE, COL_LABELS, COL_SETTING, COL_CONFUSION, COL_TRANSITION, N_COLUMNS };
+       COL_NOISE_TYPE, COL_LABELS, COL_SETTING, COL_CONFUSION, COL_TRANSITION, COL_PRECISION,
+       N_COLUMNS };
 
 static lnl_status parse_row(char **fields, const int *columns, const char *path, long line,
                             run_row *row, lnl_error *err)
@@ -142,6 +145,10 @@ static lnl_status parse_row(char **fields, const int *columns, const char *path,
     if (status == LNL_OK)
         status = parse_number(fields[columns[COL_ACCURACY]], "test_accuracy", path, line,
                               &row->test_accuracy, err);
+    row->label_precision = NAN;
+    if (status == LNL_OK && columns[COL_PRECISION] >= 0 && fields[columns[COL_PRECISION]][0] != '\0')
+        status = parse_number(fields[columns[COL_PRECISION]], "label_precision", path, line,
+                              &row->label_precision, err);
     if (status != LNL_OK)
         return status;
 
@@ -187,7 +194,8 @@ static lnl_status read_runs(const char *path, run_table *table, lnl_error *err)
     static const char *const names[N_COLUMNS] = {"dataset", "noise", "method", "rate",
                                                  "test_accuracy", "status", "seed",
                                                  "noise_type", "labels", "setting",
-                                                 "confusion", "transition_matrix"};
+                                                 "confusion", "transition_matrix",
+                                                 "label_precision"};
     int columns[N_COLUMNS];
 
     if (getline(&line, &line_size, file) < 0) {
@@ -234,6 +242,7 @@ static lnl_status read_runs(const char *path, run_table *table, lnl_error *err)
         status = parse_row(fields, columns, path, line_number, &table->rows[table->n_rows], err);
         if (status != LNL_OK)
             goto cleanup;
+        table->has_precision |= !isnan(table->rows[table->n_rows].label_precision);
         table->n_rows++;
     }
     if (ferror(file))
@@ -1320,6 +1329,107 @@ static lnl_status write_transition_figures(const report *r, const group *gr, lnl
     return status;
 }
 
+/* ---- Label precision ---------------------------------------------------------------- */
+
+/* True when row counts toward the label precision of the cell (group g,
+ * method name, column k): a successful, unreplaced run that recorded one. */
+static bool precision_counts(const run_row *row, size_t g, const char *method, size_t k)
+{
+    return row->group_index == g && row->rate_index == k && !row->replaced && row->ok &&
+           !isnan(row->label_precision) && strcmp(row->method, method) == 0;
+}
+
+/* Mean and sample standard deviation of label_precision over the runs of
+ * one cell that count. Returns their number. Each call reads every row,
+ * which is fine for the size of a sweep's runs.csv. */
+static size_t precision_summary(const report *r, size_t g, const char *method, size_t k,
+                                double *mean, double *std)
+{
+    size_t n = 0;
+    double sum = 0.0;
+    for (size_t i = 0; i < r->runs.n_rows; i++)
+        if (precision_counts(&r->runs.rows[i], g, method, k)) {
+            n++;
+            sum += r->runs.rows[i].label_precision;
+        }
+    *mean = n > 0 ? sum / (double)n : NAN;
+
+    double squares = 0.0;
+    for (size_t i = 0; i < r->runs.n_rows; i++)
+        if (precision_counts(&r->runs.rows[i], g, method, k)) {
+            double difference = r->runs.rows[i].label_precision - *mean;
+            squares += difference * difference;
+        }
+    *std = n > 1 ? sqrt(squares / (double)(n - 1)) : 0.0;
+    return n;
+}
+
+/* The label precision table: methods as rows, one column per (data set,
+ * noise, rate) as in the combined accuracy table. */
+static void write_precision_markdown(FILE *file, const report *r, const group *unused)
+{
+    (void)unused;
+    char column[LNL_NAME_MAX + 32];
+    fputs("| method |", file);
+    for (size_t g = 0; g < r->n_groups; g++)
+        for (size_t k = 0; k < r->groups[g].n_rates; k++) {
+            fputc(' ', file);
+            write_markdown_text(file, r->groups[g].first->dataset);
+            fputs(" / ", file);
+            write_markdown_text(file, r->groups[g].first->noise);
+            format_column(&r->groups[g], k, column, sizeof column);
+            fputc(' ', file);
+            write_markdown_text(file, column);
+            fputs(" |", file);
+        }
+    fputs("\n|---|", file);
+    for (size_t g = 0; g < r->n_groups; g++)
+        for (size_t k = 0; k < r->groups[g].n_rates; k++)
+            fputs("---|", file);
+    fputc('\n', file);
+    for (size_t i = 0; i < r->n_methods; i++) {
+        fputs("| ", file);
+        write_markdown_text(file, r->methods[i]);
+        fputs(" |", file);
+        for (size_t g = 0; g < r->n_groups; g++)
+            for (size_t k = 0; k < r->groups[g].n_rates; k++) {
+                double mean, std;
+                if (precision_summary(r, g, r->methods[i], k, &mean, &std) == 0)
+                    fputs(" – |", file);
+                else
+                    fprintf(file, " %.3f ± %.3f |", mean, std);
+            }
+        fputc('\n', file);
+    }
+}
+
+/* One row per cell: dataset, noise, method, rate, setting, mean, std, n
+ * (runs with a label precision); mean and std are empty when n is 0. */
+static void write_precision_csv(FILE *file, const report *r, const group *unused)
+{
+    (void)unused;
+    fputs("dataset,noise,method,rate,setting,mean,std,n\n", file);
+    for (size_t g = 0; g < r->n_groups; g++) {
+        const group *gr = &r->groups[g];
+        for (size_t m = 0; m < gr->n_methods; m++)
+            for (size_t k = 0; k < gr->n_rates; k++) {
+                double mean, std;
+                size_t n = precision_summary(r, g, gr->methods[m], k, &mean, &std);
+                write_csv_text(file, gr->first->dataset);
+                fputc(',', file);
+                write_csv_text(file, gr->first->noise);
+                fputc(',', file);
+                write_csv_text(file, gr->methods[m]);
+                fprintf(file, ",%.15g,", gr->rates[k]);
+                write_csv_text(file, gr->settings[k]);
+                if (n > 0)
+                    fprintf(file, ",%.17g,%.17g,%zu\n", mean, std, n);
+                else
+                    fputs(",,,0\n", file);
+            }
+    }
+}
+
 /* ---- summary.md ------------------------------------------------------------------ */
 
 static void write_provenance(FILE *file, const report *r)
@@ -1412,6 +1522,15 @@ static void write_summary(FILE *file, const report *r, bool figures)
     fputs("## All groups\n\n", file);
     write_combined_markdown(file, r, NULL);
     fputc('\n', file);
+    if (r->runs.has_precision) {
+        fputs("## Label precision\n\nOf the training samples that each method kept, the "
+              "fraction whose noisy label equals the clean label (column label_precision of "
+              "runs.csv): mean ± sample standard deviation over the seeds whose run "
+              "succeeded. A method without sample selection keeps every sample, so its value "
+              "is 1 minus the realized noise rate.\n\n", file);
+        write_precision_markdown(file, r, NULL);
+        fputc('\n', file);
+    }
 
     for (size_t g = 0; g < r->n_groups; g++) {
         const group *gr = &r->groups[g];
@@ -1562,6 +1681,14 @@ lnl_status lnl_report_write_with_options(const char *dir, const lnl_report_optio
     for (size_t f = 0; f < 4 && status == LNL_OK; f++) {
         snprintf(path, sizeof path, "%s/tables/combined.%s", dir, combined_files[f].extension);
         status = write_file(path, combined_files[f].write, &r, NULL, err);
+    }
+    if (status == LNL_OK && r.runs.has_precision) {
+        snprintf(path, sizeof path, "%s/tables/label_precision.md", dir);
+        status = write_file(path, write_precision_markdown, &r, NULL, err);
+    }
+    if (status == LNL_OK && r.runs.has_precision) {
+        snprintf(path, sizeof path, "%s/tables/label_precision.csv", dir);
+        status = write_file(path, write_precision_csv, &r, NULL, err);
     }
 
     if (status == LNL_OK) {

@@ -14,10 +14,13 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <dirent.h>
+#include <unistd.h>
 
 #include "lnl/config.h"
 #include "lnl/generate.h"
 #include "lnl/method.h"
+#include "lnl/report.h"
 
 /* ---- the filter on given losses --------------------------------------------- */
 
@@ -844,6 +847,114 @@ static void weighted_fit_equals_duplicated_rows(void **state)
     lnl_fit_output_destroy(&d);
 }
 
+/* ---- the report's label precision table --------------------------------------------- */
+
+static void remove_tree(const char *path)
+{
+    DIR *listing = opendir(path);
+    if (listing == NULL) {
+        unlink(path);
+        return;
+    }
+    struct dirent *entry;
+    while ((entry = readdir(listing)) != NULL) {
+        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
+            continue;
+        char child[1024];
+        snprintf(child, sizeof child, "%s/%s", path, entry->d_name);
+        remove_tree(child);
+    }
+    closedir(listing);
+    rmdir(path);
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *file = fopen(path, "w");
+    assert_non_null(file);
+    fputs(text, file);
+    assert_int_equal(fclose(file), 0);
+}
+
+/* Checks one line of tables/label_precision.csv: it starts with prefix
+ * (dataset to rate), then has an empty setting, mean, std and n, with
+ * mean and std empty when n is 0. */
+static void assert_precision_line(FILE *file, const char *prefix, double mean, double std,
+                                  size_t n)
+{
+    char line[256];
+    assert_non_null(fgets(line, sizeof line, file));
+    if (strncmp(line, prefix, strlen(prefix)) != 0)
+        fail_msg("line \"%s\" does not start with \"%s\"", line, prefix);
+    const char *rest = line + strlen(prefix);
+    if (n == 0) {
+        assert_string_equal(rest, ",,,0\n");
+        return;
+    }
+    char *end;
+    double read_mean = strtod(rest + 1, &end);
+    double read_std = strtod(end + 1, &end);
+    size_t read_n = (size_t)strtoul(end + 1, &end, 10);
+    if (fabs(read_mean - mean) > 1e-15 || fabs(read_std - std) > 1e-15 || read_n != n)
+        fail_msg("line \"%s\": expected mean %.17g, std %.17g, n %zu", line, mean, std, n);
+}
+
+/* The later row of seed 1 replaces the earlier one, and failed runs and
+ * runs without a value do not count. */
+static void report_label_precision_table(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/lnl_select_report_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[1024];
+    snprintf(path, sizeof path, "%s/runs.csv", dir);
+    write_text(path, "dataset,noise,method,rate,seed,test_accuracy,status,label_precision\n"
+                     "d,n,base,0.2,0,0.9,ok,0.8\n"
+                     "d,n,base,0.2,1,0.8,ok,0.8\n"
+                     "d,n,sel,0.2,0,0.9,ok,0.9\n"
+                     "d,n,sel,0.2,1,0.9,ok,0.5\n"
+                     "d,n,sel,0.2,2,0.9,failed,0.1\n"
+                     "d,n,sel,0.2,1,0.9,ok,0.95\n"
+                     "d,n,sel,0.4,0,0.9,ok,\n");
+    lnl_report_options options = {.baseline = NULL, .alpha = 0.0, .skip_figures = true};
+    lnl_error err;
+    lnl_error_clear(&err);
+    assert_int_equal(lnl_report_write_with_options(dir, &options, &err), LNL_OK);
+
+    snprintf(path, sizeof path, "%s/tables/label_precision.csv", dir);
+    FILE *file = fopen(path, "r");
+    assert_non_null(file);
+    char header[128];
+    assert_non_null(fgets(header, sizeof header, file));
+    assert_string_equal(header, "dataset,noise,method,rate,setting,mean,std,n\n");
+    assert_precision_line(file, "d,n,base,0.2,", 0.8, 0.0, 2);
+    assert_precision_line(file, "d,n,base,0.4,", 0.0, 0.0, 0);
+    assert_precision_line(file, "d,n,sel,0.2,", 0.925, 0.05 / sqrt(2.0), 2);
+    assert_precision_line(file, "d,n,sel,0.4,", 0.0, 0.0, 0);
+    fclose(file);
+
+    snprintf(path, sizeof path, "%s/tables/label_precision.md", dir);
+    file = fopen(path, "r");
+    assert_non_null(file);
+    char text[1024] = "";
+    size_t length = fread(text, 1, sizeof text - 1, file);
+    text[length] = '\0';
+    fclose(file);
+    assert_non_null(strstr(text, "| sel | 0.925 ± 0.035 | – |"));
+    assert_non_null(strstr(text, "| base | 0.800 ± 0.000 | – |"));
+
+    /* without the column there is no table */
+    remove_tree(dir);
+    assert_non_null(mkdtemp(strcpy(dir, "/tmp/lnl_select_report_XXXXXX")));
+    snprintf(path, sizeof path, "%s/runs.csv", dir);
+    write_text(path, "dataset,noise,method,rate,seed,test_accuracy,status\n"
+                     "d,n,base,0.2,0,0.9,ok\n");
+    assert_int_equal(lnl_report_write_with_options(dir, &options, &err), LNL_OK);
+    snprintf(path, sizeof path, "%s/tables/label_precision.csv", dir);
+    assert_int_not_equal(access(path, F_OK), 0);
+    remove_tree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -880,6 +991,7 @@ int main(void)
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(weighted_fit_equals_duplicated_rows, fixture_setup,
                                         fixture_teardown),
+        cmocka_unit_test(report_label_precision_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

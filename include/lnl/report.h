@@ -44,6 +44,12 @@
  *       one column group per data set, a subgroup per noise section and a
  *       column per rate;
  *   DIR/tables/combined.csv, .json every group in one file;
+ *   DIR/tables/label_precision.md, .csv  only when some row of runs.csv
+ *       has a label_precision (include/lnl/select.h). The Markdown table
+ *       is laid out as the combined one, with the mean ± std over the
+ *       successful runs of each cell that recorded a value. The CSV has
+ *       one row per cell: dataset, noise, method, rate, setting, mean,
+ *       std and n;
  *   DIR/figures/accuracy_<data>_<noise>.pdf, .svg, .png  test accuracy
  *       against noise rate, one line per method with ± std bars;
  *   DIR/figures/transition_<data>_<noise>_<column>_<method>.pdf, .svg,
@@ -52,7 +58,8 @@
  *       correction writes it): heat maps of the T realized in the
  *       training labels (the confusion column summed over the seeds,
  *       each row divided by its sum) and of the mean T the method used;
- *   DIR/summary.md  the provenance line, the combined table, then each
+ *   DIR/summary.md  the provenance line, the combined table, the label
+ *       precision table when there is one, then each
  *       group's table, accuracy figure and links to its transition
  *       figures.
  * CSV and JSON numbers are written with %.17g, except rates, which come
