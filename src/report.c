@@ -1682,13 +1682,14 @@ lnl_status lnl_report_write_with_options(const char *dir, const lnl_report_optio
         snprintf(path, sizeof path, "%s/tables/combined.%s", dir, combined_files[f].extension);
         status = write_file(path, combined_files[f].write, &r, NULL, err);
     }
-    if (status == LNL_OK && r.runs.has_precision) {
-        snprintf(path, sizeof path, "%s/tables/label_precision.md", dir);
-        status = write_file(path, write_precision_markdown, &r, NULL, err);
-    }
-    if (status == LNL_OK && r.runs.has_precision) {
-        snprintf(path, sizeof path, "%s/tables/label_precision.csv", dir);
-        status = write_file(path, write_precision_csv, &r, NULL, err);
+    static const struct {
+        const char *extension;
+        write_function write;
+    } precision_files[] = {{"md", write_precision_markdown}, {"csv", write_precision_csv}};
+    for (size_t f = 0; f < 2 && status == LNL_OK && r.runs.has_precision; f++) {
+        snprintf(path, sizeof path, "%s/tables/label_precision.%s", dir,
+                 precision_files[f].extension);
+        status = write_file(path, precision_files[f].write, &r, NULL, err);
     }
 
     if (status == LNL_OK) {
