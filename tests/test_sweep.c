@@ -671,15 +671,16 @@ static void sweep_drops_unusable_rows(void **state)
     char *first = strchr(complete, '\n') + 1;
     char *second = strchr(first, '\n') + 1;
     char *third = strchr(second, '\n') + 1;
-    size_t header_and_first = (size_t)(second - complete);
-    char *edited = malloc(strlen(complete) * 2 + 64);
-    assert_non_null(edited);
-    memcpy(edited, complete, header_and_first);
-    memcpy(edited + header_and_first, first, (size_t)(second - first));
-    char *w = edited + header_and_first + (second - first);
-    w += sprintf(w, "blobs,sym,symmetric,exact,0,0,ghost,ce\n");
-    w += sprintf(w, "garbage line\n");
-    strcpy(w, third);
+    char *edited = NULL;
+    size_t edited_size = 0;
+    FILE *stream = open_memstream(&edited, &edited_size);
+    assert_non_null(stream);
+    fwrite(complete, 1, (size_t)(second - complete), stream);
+    fwrite(first, 1, (size_t)(second - first), stream);
+    fputs("blobs,sym,symmetric,exact,0,0,ghost,ce\n", stream);
+    fputs("garbage line\n", stream);
+    fputs(third, stream);
+    assert_int_equal(fclose(stream), 0);
     write_file(path_in(output, "runs.csv").text, edited);
 
     assert_int_equal(run_sweep(small_config, &call, &summary, &err), LNL_OK);
