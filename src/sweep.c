@@ -1218,7 +1218,15 @@ static size_t find_cell(const sweep_state *state, char **fields, const run_colum
     long seed = strtol(seed_text, &end, 10);
     if (errno != 0 || end == seed_text || *end != '\0' || seed < 0 || seed >= config->seeds)
         return state->n_cells;
-    return plan_index(config, d, n, r, m, (size_t)seed);
+
+    /* plan_index inverts plan_cells; the check keeps a mismatch between the
+     * two from reusing a row for another cell */
+    size_t index = plan_index(config, d, n, r, m, (size_t)seed);
+    const cell *c = index < state->n_cells ? &state->cells[index] : NULL;
+    if (c == NULL || c->data != d || c->noise != n || c->rate != r || c->method != m ||
+        c->seed != (int)seed)
+        return state->n_cells;
+    return index;
 }
 
 /* Which sections' recorded runs can be reused. */

@@ -434,6 +434,48 @@ static void sweep_resume_skips_recorded_runs(void **state)
     remove_tree(dir);
 }
 
+/* A noise section restricted to one data set changes the plan's layout:
+ * blobs gets 2 rates x 2 seeds, three gets 2 + 1 rates x 2 seeds. */
+static const char restricted_config[] =
+    "[experiment]\nseeds = 2\n"
+    "[data blobs]\nsource = make_classification\nn_samples = 120\nn_features = 4\n"
+    "[data three]\nsource = make_classification\nn_samples = 120\nn_features = 5\n"
+    "n_informative = 3\nn_classes = 3\n"
+    "[noise sym]\ntype = symmetric\nrates = 0, 0.3\n"
+    "[noise pair]\ntype = pair\nrates = 0.2\ndata = three\n"
+    "[method ce]\nloss = ce\n";
+
+static void sweep_resume_with_restricted_noise(void **state)
+{
+    (void)state;
+    char dir[64];
+    make_temp_dir(dir, sizeof dir);
+    test_path output_path = path_in(dir, "out");
+    const char *output = output_path.text;
+    sweep_call call = {.output = output, .jobs = 2};
+    lnl_sweep_summary summary;
+    lnl_error err;
+    assert_int_equal(run_sweep(restricted_config, &call, &summary, &err), LNL_OK);
+    assert_int_equal(summary.n_runs, 10);
+    char *complete = read_file(path_in(output, "runs.csv").text);
+
+    /* keep the first 7 rows: blobs, then three under sym and one pair row */
+    cut_runs_file(path_in(output, "runs.csv").text, 7);
+    assert_int_equal(run_sweep(restricted_config, &call, &summary, &err), LNL_OK);
+    assert_int_equal(summary.n_resumed, 7);
+    assert_int_equal(summary.n_recorded, 10);
+    char *resumed = read_file(path_in(output, "runs.csv").text);
+    char *a = without_timing(complete), *b = without_timing(resumed);
+    assert_string_equal(b, a);
+    assert_null(strstr(resumed, "blobs,pair,"));
+
+    free(complete);
+    free(resumed);
+    free(a);
+    free(b);
+    remove_tree(dir);
+}
+
 /* small_config with method strong's C replaced by text. */
 static char *config_with_strong_c(const char *c_value)
 {
@@ -1042,6 +1084,7 @@ int main(void)
         cmocka_unit_test(sweep_end_to_end_writes_runs_and_tables),
         cmocka_unit_test(sweep_same_rows_for_any_jobs),
         cmocka_unit_test(sweep_resume_skips_recorded_runs),
+        cmocka_unit_test(sweep_resume_with_restricted_noise),
         cmocka_unit_test(sweep_rejects_changed_settings),
         cmocka_unit_test(sweep_lists_every_difference),
         cmocka_unit_test(sweep_force_keeps_unaffected_runs),
