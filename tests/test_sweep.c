@@ -927,7 +927,7 @@ typedef enum edge_data {
     EDGE_SEPARABLE,    /* two classes 6 apart, C = 1e8 */
     EDGE_SCALED,       /* overlapping classes, features times 1e6 */
     EDGE_CONSTANT,     /* three classes, two constant features */
-    EDGE_DUPLICATES,   /* 60 copies of one row with both labels, and 20 others */
+    EDGE_DUPLICATES,   /* 100 copies of one row with both labels, and 20 other rows */
 } edge_data;
 
 static void write_edge_csv(const char *path, edge_data kind)
