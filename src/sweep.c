@@ -585,10 +585,9 @@ static bool find_run_columns(run_columns *columns)
  * break and the file needs no escaping.
  *
  * A run depends on the [experiment] keys below, on everything in its own
- * data, noise and method sections except the noise rates, and on nothing
- * else. seeds and rates only decide which cells exist, so changing them
- * keeps the recorded runs of the cells that remain. name, output and
- * baseline change no run and are not recorded. */
+ * data, noise and method sections except the keys of change_keeps_runs,
+ * and on nothing else. name, output and baseline change no run and are
+ * not recorded. */
 
 static const char state_format_line[] = "format = 1";
 
@@ -599,12 +598,20 @@ static bool experiment_key_recorded(const char *name)
            strcmp(name, "rng") == 0;
 }
 
-/* Keys whose change keeps the recorded runs of the remaining cells. */
-static bool key_selects_cells(const char *section, const char *key)
+/* Keys whose change keeps the recorded runs of the cells that remain.
+ * seeds, and a noise section's rates, pairs and data list, only decide
+ * which cells exist. A data file's path only says where the data are,
+ * and the fingerprint compares their content. */
+static bool change_keeps_runs(const char *section, const char *key)
 {
-    return (strcmp(section, "experiment") == 0 && strcmp(key, "seeds") == 0) ||
-           (strncmp(section, "noise ", 6) == 0 &&
-            (strcmp(key, "rates") == 0 || strcmp(key, "pairs") == 0));
+    if (strcmp(section, "experiment") == 0)
+        return strcmp(key, "seeds") == 0;
+    if (strncmp(section, "noise ", 6) == 0)
+        return strcmp(key, "rates") == 0 || strcmp(key, "pairs") == 0 ||
+               strcmp(key, "data") == 0;
+    if (strncmp(section, "data ", 5) == 0)
+        return strcmp(key, "path") == 0;
+    return false;
 }
 
 /* Writes value with the fewest significant digits (at most 17) that read
@@ -989,7 +996,7 @@ static void settings_describe_differences(const settings *current, const setting
 }
 
 /* True when the recorded runs of section can be reused: the section is
- * recorded and every key except those that select cells is equal. */
+ * recorded and every key except those of change_keeps_runs is equal. */
 static bool section_unchanged(const settings *current, const settings *recorded,
                               const char *section)
 {
@@ -997,7 +1004,7 @@ static bool section_unchanged(const settings *current, const settings *recorded,
         return false;
     for (size_t i = 0; i < current->count; i++) {
         const setting *now = &current->items[i];
-        if (strcmp(now->section, section) != 0 || key_selects_cells(section, now->key))
+        if (strcmp(now->section, section) != 0 || change_keeps_runs(section, now->key))
             continue;
         const setting *then = settings_find(recorded, section, now->key);
         if (then == NULL || strcmp(now->value, then->value) != 0)
@@ -1005,7 +1012,7 @@ static bool section_unchanged(const settings *current, const settings *recorded,
     }
     for (size_t i = 0; i < recorded->count; i++) {
         const setting *then = &recorded->items[i];
-        if (strcmp(then->section, section) == 0 &&
+        if (strcmp(then->section, section) == 0 && !change_keeps_runs(section, then->key) &&
             settings_find(current, section, then->key) == NULL)
             return false;
     }

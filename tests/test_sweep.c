@@ -643,6 +643,20 @@ static void sweep_notices_changed_data_file(void **state)
     write_table_csv(csv, 0);
     assert_int_equal(run_sweep(config, &call, &summary, &err), LNL_OK);
     assert_int_equal(summary.n_resumed, 5);
+
+    /* a moved file is a change of settings, but --force keeps its runs */
+    test_path moved_path = path_in(dir, "moved.csv");
+    assert_int_equal(rename(csv, moved_path.text), 0);
+    assert_true(snprintf(config, sizeof config,
+                         "[data table]\nsource = csv\npath = %s\n"
+                         "[noise sym]\ntype = symmetric\nrates = 0.1\n"
+                         "[method ce]\nloss = ce\n",
+                         moved_path.text) < (int)sizeof config);
+    assert_int_equal(run_sweep(config, &call, &summary, &err), LNL_ERR_CONFIG);
+    assert_non_null(strstr(err.message, "[data table] path is "));
+    call.force = true;
+    assert_int_equal(run_sweep(config, &call, &summary, &err), LNL_OK);
+    assert_int_equal(summary.n_resumed, 5);
     remove_tree(dir);
 }
 
