@@ -1322,6 +1322,29 @@ static lnl_status take_recorded_rows(sweep_state *state, char *text, const char 
     return status;
 }
 
+/* Line of the config's section with this label ("data NAME", ...), or 0
+ * for [experiment] and for a section the config does not have. */
+static long section_line(const lnl_config *config, const char *label)
+{
+    char name[LNL_NAME_MAX + 16];
+    for (size_t d = 0; d < config->n_data; d++) {
+        snprintf(name, sizeof name, "data %s", config->data[d].name);
+        if (strcmp(name, label) == 0)
+            return config->data[d].line;
+    }
+    for (size_t n = 0; n < config->n_noise; n++) {
+        snprintf(name, sizeof name, "noise %s", config->noise[n].name);
+        if (strcmp(name, label) == 0)
+            return config->noise[n].line;
+    }
+    for (size_t m = 0; m < config->n_methods; m++) {
+        snprintf(name, sizeof name, "method %s", config->methods[m].name);
+        if (strcmp(name, label) == 0)
+            return config->methods[m].line;
+    }
+    return 0;
+}
+
 /* Reads DIR/.lnl-state and DIR/runs.csv of an earlier sweep, if any, and
  * takes the rows that can be reused. When the recorded settings differ and
  * force is false, returns LNL_ERR_CONFIG naming the differences. */
@@ -1368,35 +1391,20 @@ static lnl_status resume_recorded_runs(sweep_state *state, const char *dir,
 
     if (diff.count > 0 && !state->options->force) {
         summary->settings_differ = true;
-        long line = 0;
-        for (size_t d = 0; d < state->config->n_data && line == 0; d++) {
-            char label[LNL_NAME_MAX + 16];
-            snprintf(label, sizeof label, "data %s", state->config->data[d].name);
-            if (strcmp(label, diff.first_section) == 0)
-                line = state->config->data[d].line;
-        }
-        for (size_t n = 0; n < state->config->n_noise && line == 0; n++) {
-            char label[LNL_NAME_MAX + 16];
-            snprintf(label, sizeof label, "noise %s", state->config->noise[n].name);
-            if (strcmp(label, diff.first_section) == 0)
-                line = state->config->noise[n].line;
-        }
-        for (size_t m = 0; m < state->config->n_methods && line == 0; m++) {
-            char label[LNL_NAME_MAX + 16];
-            snprintf(label, sizeof label, "method %s", state->config->methods[m].name);
-            if (strcmp(label, diff.first_section) == 0)
-                line = state->config->methods[m].line;
-        }
         char more[64] = "";
         if (diff.listed < diff.count)
             snprintf(more, sizeof more, "; and %zu more", diff.count - diff.listed);
-        status = lnl_error_set(err, LNL_ERR_CONFIG, state->config->path, line,
-                               "%s contains runs made with other settings: %s%s", dir, diff.text, more);
+        status = lnl_error_set(err, LNL_ERR_CONFIG, state->config->path,
+                               section_line(state->config, diff.first_section),
+                               "%s contains runs made with other settings: %s%s", dir,
+                               diff.text, more);
         goto cleanup;
     }
     if (diff.count > 0)
-        lnl_log(LNL_LOG_WARNING, "%s contains runs made with other settings (%s); keeping the runs "
-                                 "these changes do not affect", dir, diff.text);
+        lnl_log(LNL_LOG_WARNING,
+                "%s contains runs made with other settings (%s); keeping the runs these "
+                "changes do not affect",
+                dir, diff.text);
     if (!recorded.valid || columns_differ || !header_complete)
         goto cleanup;
 

@@ -868,7 +868,8 @@ static void sweep_missing_data_file_is_config_error(void **state)
     make_temp_dir(dir, sizeof dir);
     char config[512];
     assert_true(snprintf(config, sizeof config,
-                         "[experiment]\nseeds = 1\n\n[data table]\nsource = csv\npath = %s/absent.csv\n"
+                         "[experiment]\nseeds = 1\n\n"
+                         "[data table]\nsource = csv\npath = %s/absent.csv\n"
                          "[noise sym]\ntype = symmetric\nrates = 0.1\n[method ce]\n",
                          dir) < (int)sizeof config);
     test_path output_path = path_in(dir, "out");
