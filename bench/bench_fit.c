@@ -7,6 +7,9 @@
  *   --seed S              generator seed (default 12345)
  *   --repeats R           fit R times from zero and report the fastest
  *                         (default 1)
+ *   --standardize-first   overwrite X with its standardized values and fit
+ *                         without lnl's on-the-fly standardization, so that
+ *                         lnl reads the matrix that other solvers receive
  *   --write-data PREFIX   write the standardized matrix and the labels as
  *                         PREFIX.X.npy (float64, n x d, row-major),
  *                         PREFIX.y.npy (int32 class indices) and
@@ -39,7 +42,8 @@
 
 static const char usage[] =
     "usage: bench_fit N_SAMPLES N_FEATURES N_CLASSES [C] [--tol T] [--max-iter M]\n"
-    "                 [--seed S] [--repeats R] [--write-data PREFIX] [--write-theta FILE]\n";
+    "                 [--seed S] [--repeats R] [--standardize-first]\n"
+    "                 [--write-data PREFIX] [--write-theta FILE]\n";
 
 typedef struct bench_options {
     lnl_make_classification_params params;
@@ -48,6 +52,7 @@ typedef struct bench_options {
     long max_iter;
     unsigned long long seed;
     size_t repeats;
+    int standardize_first;
     const char *data_prefix;  /* NULL: do not write the data */
     const char *theta_path;   /* NULL: do not write the parameters */
 } bench_options;
@@ -96,12 +101,17 @@ static int parse_arguments(int argc, char **argv, bench_options *options)
     options->max_iter = 1000;
     options->seed = 12345;
     options->repeats = 1;
+    options->standardize_first = 0;
     options->data_prefix = NULL;
     options->theta_path = NULL;
 
     int n_positional = 0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
+        if (strcmp(arg, "--standardize-first") == 0) {
+            options->standardize_first = 1;
+            continue;
+        }
         if (strncmp(arg, "--", 2) != 0) {
             size_t *targets[] = {&options->params.n_samples, &options->params.n_features,
                                  &options->params.n_classes};
@@ -319,6 +329,13 @@ int main(int argc, char **argv)
         goto fail;
     if (options.data_prefix != NULL && !write_data(options.data_prefix, data, &standardizer))
         goto cleanup;
+    if (options.standardize_first) {
+        size_t d = data->n_features;
+        for (size_t i = 0; i < data->n_rows; i++)
+            for (size_t j = 0; j < d; j++)
+                data->X[i * d + j] =
+                    (data->X[i * d + j] - standardizer.mean[j]) / standardizer.scale[j];
+    }
 
     /* fit, keeping the last repeat's output */
     lnl_method_spec spec;
@@ -326,7 +343,8 @@ int main(int argc, char **argv)
         goto fail;
     lnl_fit_input input = {.data = data, .rows = rows, .n_rows = data->n_rows,
                            .labels = data->y, .clean_labels = data->y,
-                           .n_classes = data->n_classes, .standardizer = &standardizer,
+                           .n_classes = data->n_classes,
+                           .standardizer = options.standardize_first ? NULL : &standardizer,
                            .true_transition = NULL, .rng = &rng};
     openblas_set_num_threads(1);
     double seconds = 0.0;
