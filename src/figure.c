@@ -230,13 +230,21 @@ typedef struct axis {
     double low, high;          /* data range shown */
     double first_tick, step;
     int n_ticks, decimals;
+    const char *const *categories;  /* n_ticks tick labels of a categorical axis, or NULL */
+    bool upward_labels;        /* tick labels run upwards: too wide to sit side by side */
+    double label_room;         /* height below the axis taken by the tick labels */
 } axis;
+
+/* The height, in points, that tick labels set side by side take below the axis. */
+static const double flat_label_room = 14.0;
 
 /* Chooses round tick steps (1, 2 or 5 times a power of ten) for about
  * target ticks in [low, high], after widening an empty range. */
 static axis make_axis(double low, double high, int target)
 {
     axis a;
+    memset(&a, 0, sizeof a);
+    a.label_room = flat_label_room;
     if (!(high > low)) {
         double pad = low != 0.0 ? 0.05 * fabs(low) : 1.0;
         low -= pad;
@@ -272,8 +280,28 @@ static axis padded_axis(double low, double high, int target)
     return make_axis(low, high, target);
 }
 
+/* An axis with one tick per category at 0, 1, ..., n - 1 and half a
+ * spacing of room before the first and after the last. */
+static axis categorical_axis(const char *const *categories, size_t n)
+{
+    axis a;
+    memset(&a, 0, sizeof a);
+    a.low = -0.5;
+    a.high = (double)n - 0.5;
+    a.first_tick = 0.0;
+    a.step = 1.0;
+    a.n_ticks = (int)n;
+    a.categories = categories;
+    a.label_room = flat_label_room;
+    return a;
+}
+
 static void format_tick(const axis *a, int i, char *text, size_t size)
 {
+    if (a->categories != NULL) {
+        snprintf(text, size, "%s", a->categories[i] != NULL ? a->categories[i] : "");
+        return;
+    }
     double value = a->first_tick + i * a->step;
     if (fabs(value) < 1e-12 * a->step)
         value = 0.0;
@@ -282,7 +310,7 @@ static void format_tick(const axis *a, int i, char *text, size_t size)
 
 static double max_tick_width(cairo_t *cr, const axis *a)
 {
-    char text[64];
+    char text[LNL_FIGURE_TICK_LABEL_MAX];
     double widest = 0.0;
     set_font(cr, tick_size, false);
     for (int i = 0; i < a->n_ticks; i++) {
@@ -312,7 +340,7 @@ static double map_y(const frame *f, double y)
 /* Draws grid lines, the frame, ticks with labels and the axis labels. */
 static void draw_axes(cairo_t *cr, const frame *f, const char *x_label, const char *y_label)
 {
-    char text[64];
+    char text[LNL_FIGURE_TICK_LABEL_MAX];
     cairo_set_line_width(cr, 0.5);
     cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
     for (int i = 0; i < f->x.n_ticks; i++) {
@@ -339,7 +367,10 @@ static void draw_axes(cairo_t *cr, const frame *f, const char *x_label, const ch
         cairo_move_to(cr, x, bottom);
         cairo_line_to(cr, x, bottom + 4.0);
         format_tick(&f->x, i, text, sizeof text);
-        draw_text(cr, text, x, bottom + 7.0, 0.5, 0.0, 0.0);
+        if (f->x.upward_labels)
+            draw_text(cr, text, x, bottom + 7.0, 1.0, 0.5, -pi / 2.0);
+        else
+            draw_text(cr, text, x, bottom + 7.0, 0.5, 0.0, 0.0);
     }
     double widest = 0.0;
     for (int i = 0; i < f->y.n_ticks; i++) {
@@ -355,7 +386,8 @@ static void draw_axes(cairo_t *cr, const frame *f, const char *x_label, const ch
 
     set_font(cr, label_size, false);
     if (x_label != NULL)
-        draw_text(cr, x_label, f->left + 0.5 * f->width, bottom + 24.0, 0.5, 0.0, 0.0);
+        draw_text(cr, x_label, f->left + 0.5 * f->width, bottom + 10.0 + f->x.label_room, 0.5,
+                  0.0, 0.0);
     if (y_label != NULL)
         draw_text(cr, y_label, f->left - 12.0 - widest, f->top + 0.5 * f->height, 0.5, 1.0,
                   -pi / 2.0);
@@ -516,10 +548,14 @@ static void draw_line_plot(cairo_t *cr, const void *context)
     draw_title(cr, plot->title, L->width);
 }
 
-lnl_status lnl_figure_line_plot(const lnl_line_plot *plot, const char *path, lnl_error *err)
+/* Checks plot and computes its layout: axes, frame, legend and size. */
+static lnl_status layout_line_plot(const lnl_line_plot *plot, line_layout *L, lnl_error *err)
 {
-    if (plot == NULL || path == NULL || (plot->n_series > 0 && plot->series == NULL))
+    if (plot == NULL || (plot->n_series > 0 && plot->series == NULL))
         return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0, "line plot: NULL argument");
+    if (plot->x_categories != NULL && plot->n_categories == 0)
+        return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0,
+                             "line plot: x_categories is set but n_categories is 0");
     double x_low = INFINITY, x_high = -INFINITY, y_low = INFINITY, y_high = -INFINITY;
     for (size_t s = 0; s < plot->n_series; s++) {
         const lnl_figure_series *series = &plot->series[s];
@@ -530,6 +566,12 @@ lnl_status lnl_figure_line_plot(const lnl_line_plot *plot, const char *path, lnl
         for (size_t i = 0; i < series->n; i++) {
             double x = series->x[i], y = series->y[i];
             double e = series->error != NULL && series->error[i] > 0.0 ? series->error[i] : 0.0;
+            bool category = x >= 0.0 && x < (double)plot->n_categories && x == floor(x);
+            if (plot->x_categories != NULL && isfinite(x) && !category)
+                return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0,
+                                     "line plot: x = %g of point %zu of series %zu is not a "
+                                     "category index 0..%zu", x, i, s,
+                                     plot->n_categories - 1);
             if (!isfinite(x) || !isfinite(y))
                 continue;
             x_low = fmin(x_low, x);
@@ -543,12 +585,27 @@ lnl_status lnl_figure_line_plot(const lnl_line_plot *plot, const char *path, lnl
         y_low = y_high = 0.0;
     }
 
-    line_layout L;
-    L.plot = plot;
-    L.f.x = padded_axis(x_low, x_high, 6);
-    L.f.y = padded_axis(y_low, y_high, 6);
+    memset(L, 0, sizeof *L);
+    L->plot = plot;
+    L->f.width = 440.0;
+    L->f.height = 290.0;
+    if (plot->x_categories != NULL)
+        L->f.x = categorical_axis(plot->x_categories, plot->n_categories);
+    else
+        L->f.x = padded_axis(x_low, x_high, 6);
+    L->f.y = padded_axis(y_low, y_high, 6);
     cairo_t *measure = create_measure();
-    double tick_width = max_tick_width(measure, &L.f.y);
+    double tick_width = max_tick_width(measure, &L->f.y);
+
+    /* category labels wider than their spacing run upwards instead */
+    if (plot->x_categories != NULL) {
+        double widest = max_tick_width(measure, &L->f.x);
+        double spacing = L->f.width / (double)plot->n_categories;
+        L->f.x.upward_labels = widest + 6.0 > spacing;
+        if (L->f.x.upward_labels)
+            L->f.x.label_room = widest + 10.0;
+    }
+
     double legend_width = 0.0;
     set_font(measure, legend_size, false);
     for (size_t s = 0; s < plot->n_series; s++) {
@@ -558,18 +615,44 @@ lnl_status lnl_figure_line_plot(const lnl_line_plot *plot, const char *path, lnl
     }
     cairo_destroy(measure);
 
-    L.f.left = 34.0 + tick_width;
-    L.f.top = 40.0;
-    L.f.width = 440.0;
-    L.f.height = 290.0;
+    L->f.left = 34.0 + tick_width;
+    L->f.top = 40.0;
     double legend_height = LEGEND_ROW * (double)plot->n_series + 8.0;
-    if (legend_height > L.f.height)
-        L.f.height = legend_height;
-    L.legend_left = L.f.left + L.f.width + 16.0;
-    L.width = L.legend_left + legend_width + 14.0;
-    L.dodge = plot->n_series > 1 ? fmin(3.0, 16.0 / (double)(plot->n_series - 1)) : 0.0;
-    L.height = L.f.top + L.f.height + 48.0;
+    if (legend_height > L->f.height)
+        L->f.height = legend_height;
+    L->legend_left = L->f.left + L->f.width + 16.0;
+    L->width = L->legend_left + legend_width + 14.0;
+    L->dodge = plot->n_series > 1 ? fmin(3.0, 16.0 / (double)(plot->n_series - 1)) : 0.0;
+    L->height = L->f.top + L->f.height + 34.0 + L->f.x.label_room;
+    return LNL_OK;
+}
+
+lnl_status lnl_figure_line_plot(const lnl_line_plot *plot, const char *path, lnl_error *err)
+{
+    if (path == NULL)
+        return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0, "line plot: NULL argument");
+    line_layout L;
+    lnl_status status = layout_line_plot(plot, &L, err);
+    if (status != LNL_OK)
+        return status;
     return render(path, L.width, L.height, plot->title, draw_line_plot, &L, err);
+}
+
+lnl_status lnl_figure_line_plot_x_ticks(const lnl_line_plot *plot, lnl_figure_tick *ticks,
+                                        size_t capacity, size_t *n_ticks, lnl_error *err)
+{
+    if (n_ticks == NULL || (ticks == NULL && capacity > 0))
+        return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0, "line plot ticks: NULL argument");
+    line_layout L;
+    lnl_status status = layout_line_plot(plot, &L, err);
+    if (status != LNL_OK)
+        return status;
+    *n_ticks = (size_t)L.f.x.n_ticks;
+    for (size_t i = 0; i < *n_ticks && i < capacity; i++) {
+        ticks[i].position = map_x(&L.f, L.f.x.first_tick + (double)i * L.f.x.step);
+        format_tick(&L.f.x, (int)i, ticks[i].label, sizeof ticks[i].label);
+    }
+    return LNL_OK;
 }
 
 /* ---- Scatter plot ----------------------------------------------------------- */
@@ -728,7 +811,50 @@ typedef struct heatmap_layout {
     double *slot_width;     /* n_panels: its width, which the panel title may use */
     bool vertical_names;    /* column names too wide for a cell run upwards */
     double names_height;    /* room below the matrix for the column names */
+    char *caption;          /* a copy of the caption, cut into lines in place; or NULL */
+    char **caption_lines;   /* n_caption_lines pointers into caption */
+    size_t n_caption_lines;
+    double caption_top;     /* top of the first caption line */
 } heatmap_layout;
+
+enum { CAPTION_ROW = 14 };
+
+/* Copies caption into L and breaks it into lines no wider than width:
+ * each line takes as many ", "-separated parts as fit, and a part that
+ * fits on no line is left whole for fit_font to shrink. */
+static bool wrap_caption(cairo_t *measure, const char *caption, double width, heatmap_layout *L)
+{
+    size_t n_parts = 1;
+    for (const char *p = strstr(caption, ", "); p != NULL; p = strstr(p + 2, ", "))
+        n_parts++;
+    L->caption = strdup(caption);
+    L->caption_lines = malloc(n_parts * sizeof(char *));
+    if (L->caption == NULL || L->caption_lines == NULL)
+        return false;
+
+    set_font(measure, legend_size, false);
+    char *line = L->caption, *part = L->caption;
+    L->caption_lines[L->n_caption_lines++] = line;
+    for (;;) {
+        char *separator = strstr(part, ", ");
+        char *part_end = separator != NULL ? separator + 1 : part + strlen(part);
+        char saved = *part_end;
+        *part_end = '\0';
+        double line_width = text_width(measure, line);
+        *part_end = saved;
+        if (line_width > width && part != line) {
+            /* end the line at the space before this part, which starts the next */
+            part[-1] = '\0';
+            line = part;
+            L->caption_lines[L->n_caption_lines++] = line;
+            continue;
+        }
+        if (separator == NULL)
+            break;
+        part = separator + 2;
+    }
+    return true;
+}
 
 static void tick_name(const char *const *names, size_t i, char *text, size_t size)
 {
@@ -833,12 +959,18 @@ static void draw_heatmaps(cairo_t *cr, const void *context)
             draw_text(cr, panel->row_label, left - 10.0 - widest, top + 0.5 * (double)panel->rows
                       * cell, 0.5, 1.0, -pi / 2.0);
     }
+    cairo_set_source_rgb(cr, 0.0, 0.0, 0.0);
+    for (size_t i = 0; i < L->n_caption_lines; i++) {
+        fit_font(cr, L->caption_lines[i], legend_size, false, L->width - 32.0);
+        draw_text(cr, L->caption_lines[i], 0.5 * L->width,
+                  L->caption_top + CAPTION_ROW * (double)i, 0.5, 0.0, 0.0);
+    }
     if (L->title != NULL)
         draw_title(cr, L->title, L->width);
 }
 
 lnl_status lnl_figure_heatmaps(const lnl_heatmap *panels, size_t n_panels, const char *title,
-                               const char *path, lnl_error *err)
+                               const char *caption, const char *path, lnl_error *err)
 {
     if (panels == NULL || path == NULL || n_panels == 0)
         return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0, "heat map: no panels");
@@ -852,6 +984,7 @@ lnl_status lnl_figure_heatmaps(const lnl_heatmap *panels, size_t n_panels, const
     }
 
     heatmap_layout L;
+    memset(&L, 0, sizeof L);
     L.panels = panels;
     L.n_panels = n_panels;
     L.title = title;
@@ -902,20 +1035,29 @@ lnl_status lnl_figure_heatmaps(const lnl_heatmap *panels, size_t n_panels, const
         L.slot_width[p] = slot;
         x += slot + 24.0;
     }
+    L.width = x;
+    bool wrapped = caption == NULL || wrap_caption(measure, caption, L.width - 32.0, &L);
     cairo_destroy(measure);
 
     L.top = title != NULL ? 64.0 : 36.0;
-    L.width = x;
     L.height = L.top + (double)max_rows * L.cell + L.names_height + 34.0;
-    lnl_status status = render(path, L.width, L.height,
-                               title != NULL ? title : panels[0].title, draw_heatmaps, &L, err);
+    L.caption_top = L.height;
+    L.height += CAPTION_ROW * (double)L.n_caption_lines + (L.n_caption_lines > 0 ? 6.0 : 0.0);
+    lnl_status status;
+    if (wrapped)
+        status = render(path, L.width, L.height, title != NULL ? title : panels[0].title,
+                        draw_heatmaps, &L, err);
+    else
+        status = lnl_error_set(err, LNL_ERR_NOMEM, NULL, 0, "out of memory");
     free(L.panel_left);
     free(L.slot_left);
     free(L.slot_width);
+    free(L.caption);
+    free(L.caption_lines);
     return status;
 }
 
 lnl_status lnl_figure_heatmap(const lnl_heatmap *panel, const char *path, lnl_error *err)
 {
-    return lnl_figure_heatmaps(panel, 1, NULL, path, err);
+    return lnl_figure_heatmaps(panel, 1, NULL, NULL, path, err);
 }

@@ -296,6 +296,10 @@ typedef struct report {
     size_t n_groups;
     const char **methods;      /* every method name, first appearance order */
     size_t n_methods;
+    /* The methods option: the methods kept and their order; NULL for all. */
+    const char *const *method_order;
+    size_t n_method_order;
+    size_t n_methods_in_file;  /* methods of runs.csv before the selection */
     char baseline[LNL_NAME_MAX];
     const char *baseline_source;
     double alpha;
@@ -387,6 +391,75 @@ static void format_column(const group *gr, size_t k, char *text, size_t size)
         snprintf(text, size, "%g", gr->rates[k]);
 }
 
+/* Sorts names[0..n) (and flags, when not NULL) by their position in the
+ * methods option and writes the new index of the name at old index i into
+ * moved[i]. origin is scratch room for n entries. Insertion sort: the
+ * lists are short. */
+static void sort_by_method_order(const report *r, const char **names, bool *flags, size_t n,
+                                 size_t *origin, size_t *moved)
+{
+    for (size_t i = 0; i < n; i++)
+        origin[i] = i;
+    for (size_t i = 1; i < n; i++) {
+        const char *name = names[i];
+        bool flag = flags != NULL && flags[i];
+        size_t from = origin[i], position = find_string(r->method_order, r->n_method_order, name);
+        size_t j = i;
+        while (j > 0 &&
+               find_string(r->method_order, r->n_method_order, names[j - 1]) > position) {
+            names[j] = names[j - 1];
+            if (flags != NULL)
+                flags[j] = flags[j - 1];
+            origin[j] = origin[j - 1];
+            j--;
+        }
+        names[j] = name;
+        if (flags != NULL)
+            flags[j] = flag;
+        origin[j] = from;
+    }
+    for (size_t i = 0; i < n; i++)
+        moved[origin[i]] = i;
+}
+
+/* Puts the methods of the report and of every group in the order of the
+ * methods option, and renumbers the rows' method_index to match. */
+static lnl_status order_methods(report *r, lnl_error *err)
+{
+    if (r->method_order == NULL)
+        return LNL_OK;
+    size_t *origin = malloc((r->n_methods + 1) * sizeof(size_t));
+    size_t *moved = malloc((r->n_methods + 1) * sizeof(size_t));
+    size_t **moves = calloc(r->n_groups + 1, sizeof(size_t *));
+    lnl_status status = LNL_OK;
+    if (!origin || !moved || !moves) {
+        status = lnl_error_set(err, LNL_ERR_NOMEM, NULL, 0, "out of memory");
+        goto cleanup;
+    }
+    sort_by_method_order(r, r->methods, NULL, r->n_methods, origin, moved);
+    for (size_t g = 0; g < r->n_groups; g++) {
+        group *gr = &r->groups[g];
+        moves[g] = malloc((gr->n_methods + 1) * sizeof(size_t));
+        if (moves[g] == NULL) {
+            status = lnl_error_set(err, LNL_ERR_NOMEM, NULL, 0, "out of memory");
+            goto cleanup;
+        }
+        sort_by_method_order(r, gr->methods, gr->clean_labels, gr->n_methods, origin, moves[g]);
+    }
+    for (size_t i = 0; i < r->runs.n_rows; i++) {
+        run_row *row = &r->runs.rows[i];
+        row->method_index = moves[row->group_index][row->method_index];
+    }
+
+cleanup:
+    for (size_t g = 0; moves != NULL && g < r->n_groups; g++)
+        free(moves[g]);
+    free(moves);
+    free(origin);
+    free(moved);
+    return status;
+}
+
 /* Assigns each row its group, method and rate, with rates sorted. Every
  * array is sized by the row count, an upper bound of every list. */
 static lnl_status build_groups(report *r, lnl_error *err)
@@ -433,6 +506,9 @@ static lnl_status build_groups(report *r, lnl_error *err)
         }
     }
 
+    lnl_status status = order_methods(r, err);
+    if (status != LNL_OK)
+        return status;
     for (size_t g = 0; g < r->n_groups; g++) {
         group *gr = &r->groups[g];
         sort_columns(gr);
@@ -1215,30 +1291,67 @@ static void write_combined_json(FILE *file, const report *r, const group *unused
 
 /* ---- Figures ---------------------------------------------------------------- */
 
+bool lnl_report_accuracy_axis(const double *rates, const char *const *settings, size_t n,
+                              double *x, char (*labels)[LNL_NAME_MAX])
+{
+    bool categorical = false;
+    for (size_t k = 0; k < n; k++)
+        categorical |= settings[k][0] != '\0';
+    for (size_t k = 0; k < n; k++) {
+        x[k] = categorical ? (double)k : rates[k];
+        if (settings[k][0] != '\0')
+            snprintf(labels[k], LNL_NAME_MAX, "%s", settings[k]);
+        else
+            snprintf(labels[k], LNL_NAME_MAX, "%g", rates[k]);
+    }
+    return categorical;
+}
+
+/* True when the group's accuracy figure has the settings as categories. */
+static bool has_setting_labels(const group *gr)
+{
+    for (size_t k = 0; k < gr->n_rates; k++)
+        if (gr->settings[k][0] != '\0')
+            return true;
+    return false;
+}
+
 static lnl_status write_accuracy_figures(const report *r, const group *gr, lnl_error *err)
 {
     size_t n = gr->n_methods * gr->n_rates;
     double *means = malloc((n + 1) * sizeof(double)), *stds = malloc((n + 1) * sizeof(double));
+    double *x = malloc((gr->n_rates + 1) * sizeof(double));
+    char (*labels)[LNL_NAME_MAX] = malloc((gr->n_rates + 1) * sizeof *labels);
+    const char **categories = malloc((gr->n_rates + 1) * sizeof(char *));
     lnl_figure_series *series = calloc(gr->n_methods + 1, sizeof *series);
     lnl_status status = LNL_OK;
-    if (means == NULL || stds == NULL || series == NULL) {
+    if (!means || !stds || !x || !labels || !categories || !series) {
         status = lnl_error_set(err, LNL_ERR_NOMEM, NULL, 0, "out of memory");
         goto cleanup;
     }
+    bool categorical = lnl_report_accuracy_axis(gr->rates, gr->settings, gr->n_rates, x, labels);
+    for (size_t k = 0; k < gr->n_rates; k++)
+        categories[k] = labels[k];
     for (size_t m = 0; m < gr->n_methods; m++) {
         for (size_t k = 0; k < gr->n_rates; k++) {
             const cell *c = cell_at(gr, m, k);
             means[m * gr->n_rates + k] = c->n_ok > 0 ? c->mean : NAN;
             stds[m * gr->n_rates + k] = c->n_ok > 0 ? c->std : NAN;
         }
-        series[m] = (lnl_figure_series){gr->methods[m], gr->n_rates, gr->rates,
-                                        means + m * gr->n_rates, stds + m * gr->n_rates};
+        series[m] = (lnl_figure_series){gr->methods[m], gr->n_rates, x, means + m * gr->n_rates,
+                                        stds + m * gr->n_rates};
     }
 
     char title[4 * LNL_NAME_MAX + 96];
     snprintf(title, sizeof title, "%s, noise %s: test accuracy (mean ± std over %zu seed%s)",
              gr->first->dataset, gr->first->noise, gr->max_seeds, gr->max_seeds == 1 ? "" : "s");
-    lnl_line_plot plot = {title, "noise rate", "test accuracy", series, gr->n_methods};
+    const char *x_label = "noise rate";
+    if (categorical)
+        x_label = strcmp(gr->first->noise_type, "class_conditional") == 0
+                      ? "noise setting (flip rate of the positive class / of the negative class)"
+                      : "noise setting";
+    lnl_line_plot plot = {title, x_label, "test accuracy", series, gr->n_methods,
+                          categorical ? categories : NULL, categorical ? gr->n_rates : 0};
     const char *extensions[] = {"pdf", "svg", "png"};
     for (int e = 0; e < 3 && status == LNL_OK; e++) {
         char path[LNL_PATH_MAX + 300];
@@ -1249,6 +1362,9 @@ static lnl_status write_accuracy_figures(const report *r, const group *gr, lnl_e
 cleanup:
     free(means);
     free(stds);
+    free(x);
+    free(labels);
+    free(categories);
     free(series);
     return status;
 }
@@ -1266,12 +1382,13 @@ static void transition_figure_name(const group *gr, size_t m, size_t k, char *na
 typedef struct transition_figure {
     const lnl_heatmap *panels;
     const char *title;
+    const char *caption;  /* or NULL */
 } transition_figure;
 
 static lnl_status draw_transition(const void *figure, const char *path, lnl_error *err)
 {
     const transition_figure *t = figure;
-    return lnl_figure_heatmaps(t->panels, 2, t->title, path, err);
+    return lnl_figure_heatmaps(t->panels, 2, t->title, t->caption, path, err);
 }
 
 /* Draws, for every cell whose runs recorded a T, the realized transition
@@ -1315,7 +1432,7 @@ static lnl_status write_transition_figures(const report *r, const group *gr, lnl
                 {"realized in the training labels", K, K, realized, NULL, NULL, "clean class",
                  "noisy class", 0.0, 1.0},
                 {used, K, K, estimate, NULL, NULL, "clean class", "noisy class", 0.0, 1.0}};
-            transition_figure figure = {panels, title};
+            transition_figure figure = {panels, title, NULL};
             transition_figure_name(gr, m, k, name, sizeof name);
             const char *extensions[] = {"pdf", "svg", "png"};
             for (int e = 0; e < 3 && status == LNL_OK; e++) {
@@ -1448,6 +1565,10 @@ static void write_provenance(FILE *file, const report *r)
         fputs("; no `manifest.json`, so the settings of the runs are unknown", file);
     }
     fprintf(file, ". Tables written by lnl %s (commit %s).\n\n", LNL_VERSION, LNL_GIT_COMMIT);
+    if (r->method_order != NULL)
+        fprintf(file, "Only the %zu methods chosen with `--methods` (of %zu in `runs.csv`) are "
+                      "reported, in that order, and the run counts above cover them alone.\n\n",
+                r->n_method_order, r->n_methods_in_file);
     if (r->runs.skipped_partial_line)
         fputs("The last line of `runs.csv` was cut off, as by a crash, and is left out.\n\n",
               file);
@@ -1545,8 +1666,8 @@ static void write_summary(FILE *file, const report *r, bool figures)
             fputs("\nThe baseline was not run in this group, so it has no tests.\n", file);
         }
         if (figures)
-            fprintf(file, "\n![test accuracy against noise rate](figures/accuracy_%s.png)\n",
-                    gr->stem);
+            fprintf(file, "\n![test accuracy against noise %s](figures/accuracy_%s.png)\n",
+                    has_setting_labels(gr) ? "setting" : "rate", gr->stem);
         if (figures && gr->transitions != NULL)
             write_transition_links(file, gr);
         fputc('\n', file);
@@ -1582,8 +1703,76 @@ static lnl_status read_manifest(report *r, lnl_error *err)
     return LNL_OK;
 }
 
+/* Writes the distinct methods of runs as "a, b, c" in order of first
+ * appearance, cut to fit size bytes, and returns their number. */
+static size_t list_methods(const run_table *runs, char *out, size_t size)
+{
+    size_t used = 0, count = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < runs->n_rows; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcmp(runs->rows[j].method, runs->rows[i].method) == 0;
+        if (seen)
+            continue;
+        count++;
+        if (used + 1 < size) {
+            int n = snprintf(out + used, size - used, "%s%s", used ? ", " : "",
+                             runs->rows[i].method);
+            used += n > 0 ? (size_t)n : 0;
+        }
+    }
+    return count;
+}
+
+/* Checks the methods option against runs.csv and drops the rows of the
+ * methods it leaves out. */
+static lnl_status select_methods(report *r, const lnl_report_options *options, lnl_error *err)
+{
+    char available[800], path[LNL_PATH_MAX + 32];
+    r->n_methods_in_file = list_methods(&r->runs, available, sizeof available);
+    if (options == NULL || options->methods == NULL || options->n_methods == 0)
+        return LNL_OK;
+    snprintf(path, sizeof path, "%s/runs.csv", r->dir);
+    for (size_t i = 0; i < options->n_methods; i++) {
+        const char *name = options->methods[i];
+        if (name == NULL)
+            return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0,
+                                 "method %zu of the methods option is NULL", i + 1);
+        if (find_string(options->methods, i, name) < i)
+            return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0,
+                                 "the method \"%s\" is listed twice in --methods", name);
+        bool found = false;
+        for (size_t j = 0; j < r->runs.n_rows && !found; j++)
+            found = strcmp(r->runs.rows[j].method, name) == 0;
+        if (!found)
+            return lnl_error_set(err, LNL_ERR_ARGUMENT, path, 0,
+                                 "unknown method \"%s\" in --methods: runs.csv has the "
+                                 "methods %s", name, available);
+    }
+    r->method_order = options->methods;
+    r->n_method_order = options->n_methods;
+
+    size_t kept = 0;
+    for (size_t i = 0; i < r->runs.n_rows; i++) {
+        run_row *row = &r->runs.rows[i];
+        if (find_string(r->method_order, r->n_method_order, row->method) == r->n_method_order) {
+            free(row->confusion);
+            free(row->transition_matrix);
+            continue;
+        }
+        r->runs.rows[kept++] = *row;
+    }
+    r->runs.n_rows = kept;
+    r->runs.has_precision = false;
+    for (size_t i = 0; i < kept; i++)
+        r->runs.has_precision |= !isnan(r->runs.rows[i].label_precision);
+    return LNL_OK;
+}
+
 /* Picks the baseline: the option, else the manifest's, else the first
- * method of runs.csv, and checks that runs.csv has it. */
+ * method of runs.csv (or of the methods option), and checks that the
+ * selected runs have it. */
 static lnl_status choose_baseline(report *r, const lnl_report_options *options, lnl_error *err)
 {
     if (options != NULL && options->baseline != NULL) {
@@ -1597,8 +1786,17 @@ static lnl_status choose_baseline(report *r, const lnl_report_options *options, 
             if (status != LNL_OK)
                 return status;
         }
-        if (found) {
+        bool selected = found && (r->method_order == NULL ||
+                                  find_string(r->method_order, r->n_method_order, r->baseline) <
+                                      r->n_method_order);
+        if (selected) {
             r->baseline_source = "from manifest.json";
+        } else if (r->method_order != NULL) {
+            snprintf(r->baseline, sizeof r->baseline, "%s", r->method_order[0]);
+            r->baseline_source = found ? "the first method of --methods, which leaves out the "
+                                         "baseline of manifest.json"
+                                       : "the first method of --methods";
+            return LNL_OK;
         } else {
             snprintf(r->baseline, sizeof r->baseline, "%s",
                      r->runs.n_rows > 0 ? r->runs.rows[0].method : "");
@@ -1610,20 +1808,15 @@ static lnl_status choose_baseline(report *r, const lnl_report_options *options, 
     for (size_t i = 0; i < r->runs.n_rows; i++)
         if (strcmp(r->runs.rows[i].method, r->baseline) == 0)
             return LNL_OK;
-    char list[512] = "";
-    size_t used = 0;
-    for (size_t i = 0; i < r->runs.n_rows && used + 1 < sizeof list; i++) {
-        bool seen = false;
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = strcmp(r->runs.rows[j].method, r->runs.rows[i].method) == 0;
-        if (!seen) {
-            int n = snprintf(list + used, sizeof list - used, "%s%s", used ? ", " : "",
-                             r->runs.rows[i].method);
-            used += n > 0 ? (size_t)n : 0;
-        }
-    }
+    char list[800];
+    list_methods(&r->runs, list, sizeof list);
     char path[LNL_PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/runs.csv", r->dir);
+    if (r->method_order != NULL)
+        return lnl_error_set(err, LNL_ERR_ARGUMENT, path, 0,
+                             "the baseline \"%s\" (%s) is not one of the methods chosen with "
+                             "--methods: %s; add it to the list or choose one of them with "
+                             "--baseline NAME", r->baseline, r->baseline_source, list);
     return lnl_error_set(err, LNL_ERR_ARGUMENT, path, 0,
                          "the baseline \"%s\" (%s) is not a method of runs.csv, whose methods "
                          "are: %s; choose one with --baseline NAME", r->baseline,
@@ -1646,6 +1839,8 @@ lnl_status lnl_report_write_with_options(const char *dir, const lnl_report_optio
 
     snprintf(path, sizeof path, "%s/runs.csv", dir);
     lnl_status status = read_runs(path, &r.runs, err);
+    if (status == LNL_OK)
+        status = select_methods(&r, options, err);
     if (status == LNL_OK)
         status = read_manifest(&r, err);
     if (status == LNL_OK)
@@ -1824,8 +2019,39 @@ static lnl_status draw_scatter(const void *figure, const char *path, lnl_error *
     return lnl_figure_scatter_plot(figure, path, err);
 }
 
+/* The bytes that format_class_key needs at most. */
+static size_t class_key_size(const lnl_dataset *dataset)
+{
+    size_t size = 16;
+    for (size_t k = 0; k < dataset->n_classes; k++)
+        size += strlen(dataset->class_names[k]) + 32;
+    return size;
+}
+
+/* Writes "Classes: 0 = benign, 1 = malignant" into out, which has
+ * class_key_size bytes, or "" when every class name is its index, as the
+ * generated data sets have. */
+static void format_class_key(const lnl_dataset *dataset, char *out, size_t size)
+{
+    bool named = false;
+    for (size_t k = 0; k < dataset->n_classes && !named; k++) {
+        char index[32];
+        snprintf(index, sizeof index, "%zu", k);
+        named = strcmp(dataset->class_names[k], index) != 0;
+    }
+    out[0] = '\0';
+    size_t used = 0;
+    for (size_t k = 0; named && k < dataset->n_classes && used < size; k++) {
+        int n = snprintf(out + used, size - used, "%s%zu = %s", k > 0 ? ", " : "Classes: ", k,
+                         dataset->class_names[k]);
+        used += n > 0 ? (size_t)n : 0;
+    }
+}
+
 /* Draws the transition matrices: the noise model's T and the realized
- * fractions realized[i][j] = #(clean i, noisy j) / #(clean i). */
+ * fractions realized[i][j] = #(clean i, noisy j) / #(clean i). Rows and
+ * columns are class indices, as in the report's heat maps, which have no
+ * class names, and the caption names them. */
 static lnl_status write_transition_figure(const lnl_dataset *dataset, const double *model_T,
                                           const int *clean, const int *noisy, size_t n_train,
                                           const char *folder, const char *stem,
@@ -1834,11 +2060,14 @@ static lnl_status write_transition_figure(const lnl_dataset *dataset, const doub
     size_t k = dataset->n_classes;
     double *realized = malloc(k * k * sizeof(double));
     size_t *counts = malloc(k * k * sizeof(size_t));
+    size_t key_size = class_key_size(dataset);
+    char *key = malloc(key_size);
     lnl_status status = LNL_OK;
-    if (!realized || !counts) {
+    if (!realized || !counts || !key) {
         status = lnl_error_set(err, LNL_ERR_NOMEM, NULL, 0, "out of memory");
         goto cleanup;
     }
+    format_class_key(dataset, key, key_size);
     lnl_noise_confusion(clean, noisy, n_train, k, counts);
     for (size_t i = 0; i < k; i++) {
         size_t total = 0;
@@ -1848,24 +2077,24 @@ static lnl_status write_transition_figure(const lnl_dataset *dataset, const doub
             realized[i * k + j] = total > 0 ? (double)counts[i * k + j] / (double)total : NAN;
     }
 
-    const char *const *names = (const char *const *)dataset->class_names;
     lnl_heatmap panels[2] = {
-        {"noise model T", k, k, model_T, names, names, "clean class", "noisy class", 0.0, 1.0},
-        {"realized in the training labels", k, k, realized, names, names, "clean class",
+        {"noise model T", k, k, model_T, NULL, NULL, "clean class", "noisy class", 0.0, 1.0},
+        {"realized in the training labels", k, k, realized, NULL, NULL, "clean class",
          "noisy class", 0.0, 1.0}};
-    transition_figure figure = {panels, title};
+    transition_figure figure = {panels, title, key[0] != '\0' ? key : NULL};
     status = write_three_formats(folder, "transition", stem, draw_transition, &figure, err);
 
 cleanup:
     free(realized);
     free(counts);
+    free(key);
     return status;
 }
 
 lnl_status lnl_report_plot_data(const lnl_config *config, const lnl_data_spec *data,
-                                const lnl_noise_spec *noise, double rate, int seed_index,
-                                const char *out_dir, char *stem_out, size_t stem_size,
-                                lnl_error *err)
+                                const lnl_noise_spec *noise, double rate, const char *setting,
+                                int seed_index, const char *out_dir, char *stem_out,
+                                size_t stem_size, lnl_error *err)
 {
     lnl_dataset *dataset = NULL;
     size_t n_train = 0, *train = NULL;
@@ -1875,10 +2104,28 @@ lnl_status lnl_report_plot_data(const lnl_config *config, const lnl_data_spec *d
     data_coordinates points;
     memset(&points, 0, sizeof points);
 
-    lnl_status status = lnl_data_load(config, data, &dataset, err);
+    /* the setting's label names the files and titles: with a rate shared
+     * by two class_conditional pairs, the rate alone would not */
+    size_t setting_index = 0;
+    lnl_status status = lnl_cell_find_setting(config, noise, rate, setting, &setting_index, err);
+    if (status != LNL_OK)
+        return status;
+    if (setting != NULL)
+        rate = noise->rates[setting_index];
+    char label[LNL_NAME_MAX], column[LNL_NAME_MAX + 16], description[LNL_NAME_MAX + 48];
+    lnl_noise_setting_label(noise, setting_index, label, sizeof label);
+    if (label[0] != '\0') {
+        snprintf(column, sizeof column, "%s", label);
+        snprintf(description, sizeof description, "setting %s (mean rate %g)", label, rate);
+    } else {
+        snprintf(column, sizeof column, "%g", rate);
+        snprintf(description, sizeof description, "rate %g", rate);
+    }
+
+    status = lnl_data_load(config, data, &dataset, err);
     if (status == LNL_OK)
-        status = lnl_cell_labels(config, dataset, data, noise, rate, seed_index, &n_train, &train,
-                                 &clean, &noisy, &transition, err);
+        status = lnl_cell_labels(config, dataset, data, noise, rate, setting, seed_index,
+                                 &n_train, &train, &clean, &noisy, &transition, err);
     if (status == LNL_OK)
         status = project_training_rows(dataset, data, train, n_train, &points, err);
     if (status == LNL_OK)
@@ -1896,9 +2143,12 @@ lnl_status lnl_report_plot_data(const lnl_config *config, const lnl_data_spec *d
         n_flipped += flipped[i];
     }
 
-    char stem[3 * LNL_NAME_MAX + 64], name[2 * LNL_NAME_MAX + 2];
+    char stem[4 * LNL_NAME_MAX + 64], name[2 * LNL_NAME_MAX + 2], tail[LNL_NAME_MAX + 48];
+    char seed[32];
     make_file_stem(name, sizeof name, data->name, noise->name);
-    snprintf(stem, sizeof stem, "%s_%g_seed%d", name, rate, seed_index);
+    snprintf(seed, sizeof seed, "seed%d", seed_index);
+    make_file_stem(tail, sizeof tail, column, seed);
+    snprintf(stem, sizeof stem, "%s_%s", name, tail);
     if (stem_out != NULL && stem_size > 0)
         snprintf(stem_out, stem_size, "%s", stem);
 
@@ -1911,16 +2161,16 @@ lnl_status lnl_report_plot_data(const lnl_config *config, const lnl_data_spec *d
     status = write_three_formats(out_dir, "scatter_clean", stem, draw_scatter, &plot, err);
 
     if (status == LNL_OK) {
-        snprintf(title, sizeof title, "%s: noisy training labels (%s noise, rate %g, seed %d)",
-                 data->name, noise->name, rate, seed_index);
+        snprintf(title, sizeof title, "%s: noisy training labels (%s noise, %s, seed %d)",
+                 data->name, noise->name, description, seed_index);
         plot.labels = noisy;
         plot.marked = flipped;
         plot.marked_name = "flipped label";
         status = write_three_formats(out_dir, "scatter_noisy", stem, draw_scatter, &plot, err);
     }
     if (status == LNL_OK) {
-        snprintf(title, sizeof title, "%s, %s noise, rate %g, seed %d: %zu of %zu labels flipped",
-                 data->name, noise->name, rate, seed_index, n_flipped, n_train);
+        snprintf(title, sizeof title, "%s, %s noise, %s, seed %d: %zu of %zu labels flipped",
+                 data->name, noise->name, description, seed_index, n_flipped, n_train);
         status = write_transition_figure(dataset, transition, clean, noisy, n_train, out_dir,
                                          stem, title, err);
     }

@@ -1777,33 +1777,80 @@ cleanup:
 
 /* ---- lnl corrupt ---------------------------------------------------------- */
 
-/* Finds the setting of a noise section that a rate names: the first listed
- * rate equal to it. A rate the section does not list is fine for the
- * types that take any rate (it uses setting 0 for the class names), but
- * not for class_conditional noise, whose settings are the listed pairs.
- * NOTE: class_conditional settings with the same mean rate, such as
- * 0.2/0.2 and 0.3/0.1, share a rate, so lnl corrupt --rate gets the first. */
-static lnl_status find_setting(const lnl_config *config, const lnl_noise_spec *noise,
-                               double rate, size_t *index, lnl_error *err)
+/* Writes the settings of a noise section as "a, b, ...": the pair labels
+ * of class_conditional noise, the rates of the other types. With a
+ * finite only, just the settings whose rate is only. */
+static void list_settings(const lnl_noise_spec *noise, double only, char *out, size_t size)
 {
-    *index = 0;
-    for (size_t r = 0; r < noise->n_rates; r++) {
-        if (noise->rates[r] == rate) {
-            *index = r;
-            return LNL_OK;
-        }
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t r = 0; r < noise->n_rates && used + 1 < size; r++) {
+        if (isfinite(only) && noise->rates[r] != only)
+            continue;
+        char label[64];
+        lnl_noise_setting_label(noise, r, label, sizeof label);
+        if (label[0] == '\0')
+            snprintf(label, sizeof label, "%g", noise->rates[r]);
+        int n = snprintf(out + used, size - used, "%s%s", used > 0 ? ", " : "", label);
+        used += n > 0 ? (size_t)n : 0;
     }
-    if (noise->type != LNL_NOISE_CLASS_CONDITIONAL)
+}
+
+lnl_status lnl_cell_find_setting(const lnl_config *config, const lnl_noise_spec *noise,
+                                 double rate, const char *setting, size_t *index,
+                                 lnl_error *err)
+{
+    char list[512];
+    bool pairs = noise->type == LNL_NOISE_CLASS_CONDITIONAL;
+    *index = 0;
+    if (setting != NULL) {
+        list_settings(noise, NAN, list, sizeof list);
+        if (!pairs)
+            return lnl_error_set(err, LNL_ERR_ARGUMENT, config->path, noise->line,
+                                 "setting \"%s\": [noise %s] is %s noise, whose settings "
+                                 "have no labels; choose one by its rate (%s)", setting,
+                                 noise->name, noise_type_name(noise->type), list);
+        char *end;
+        double positive = strtod(setting, &end), negative = NAN;
+        bool valid = end != setting && *end == '/';
+        if (valid) {
+            const char *second = end + 1;
+            negative = strtod(second, &end);
+            valid = end != second && *end == '\0';
+        }
+        for (size_t r = 0; valid && r < noise->n_rates; r++)
+            if (noise->pairs[r][0] == positive && noise->pairs[r][1] == negative) {
+                *index = r;
+                return LNL_OK;
+            }
+        return lnl_error_set(err, LNL_ERR_ARGUMENT, config->path, noise->line,
+                             "%s setting \"%s\": expected one of the pairs rho_pos/rho_neg "
+                             "of [noise %s]: %s", valid ? "unknown" : "invalid", setting,
+                             noise->name, list);
+    }
+
+    size_t matches = 0;
+    for (size_t r = 0; r < noise->n_rates; r++)
+        if (noise->rates[r] == rate && matches++ == 0)
+            *index = r;
+    if (matches > 1 && pairs) {
+        list_settings(noise, rate, list, sizeof list);
+        return lnl_error_set(err, LNL_ERR_ARGUMENT, config->path, noise->line,
+                             "rate %g is the mean of %zu settings of [noise %s]: %s; choose "
+                             "one with --setting", rate, matches, noise->name, list);
+    }
+    if (matches > 0 || !pairs)
         return LNL_OK;
+    list_settings(noise, NAN, list, sizeof list);
     return lnl_error_set(err, LNL_ERR_CONFIG, config->path, noise->line,
                          "rate %g is not the mean of any pair in [noise %s]; class_conditional "
-                         "noise runs only the settings its pairs list",
-                         rate, noise->name);
+                         "noise runs only the settings its pairs list: %s",
+                         rate, noise->name, list);
 }
 
 lnl_status lnl_corrupt_write(const lnl_config *config, const lnl_data_spec *data,
-                             const lnl_noise_spec *noise, double rate, int seed_index,
-                             const char *path, lnl_error *err)
+                             const lnl_noise_spec *noise, double rate, const char *setting,
+                             int seed_index, const char *path, lnl_error *err)
 {
     lnl_dataset *dataset = NULL, *copy = NULL;
     noisy_split labels;
@@ -1812,7 +1859,9 @@ lnl_status lnl_corrupt_write(const lnl_config *config, const lnl_data_spec *data
     if (status != LNL_OK)
         return status;
     size_t rate_index = 0;
-    status = find_setting(config, noise, rate, &rate_index, err);
+    status = lnl_cell_find_setting(config, noise, rate, setting, &rate_index, err);
+    if (status == LNL_OK && setting != NULL)
+        rate = noise->rates[rate_index];
     if (status == LNL_OK)
         status = noisy_split_create(config, dataset, data, noise, rate_index, rate, seed_index,
                                     &labels, err);
@@ -1861,8 +1910,8 @@ cleanup:
 
 lnl_status lnl_cell_labels(const lnl_config *config, const lnl_dataset *dataset,
                            const lnl_data_spec *data, const lnl_noise_spec *noise, double rate,
-                           int seed_index, size_t *n_train, size_t **train, int **clean,
-                           int **noisy, double **transition, lnl_error *err)
+                           const char *setting, int seed_index, size_t *n_train, size_t **train,
+                           int **clean, int **noisy, double **transition, lnl_error *err)
 {
     noisy_split labels;
     *n_train = 0;
@@ -1871,9 +1920,11 @@ lnl_status lnl_cell_labels(const lnl_config *config, const lnl_dataset *dataset,
     *noisy = NULL;
     *transition = NULL;
     size_t rate_index = 0;
-    lnl_status status = find_setting(config, noise, rate, &rate_index, err);
+    lnl_status status = lnl_cell_find_setting(config, noise, rate, setting, &rate_index, err);
     if (status != LNL_OK)
         return status;
+    if (setting != NULL)
+        rate = noise->rates[rate_index];
     status = noisy_split_create(config, dataset, data, noise, rate_index, rate, seed_index,
                                 &labels, err);
     if (status != LNL_OK)

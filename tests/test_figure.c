@@ -244,7 +244,7 @@ static void line_plot_three_formats(void **state)
     lnl_figure_series series[] = {{"baseline", 5, rates, baseline_mean, baseline_std},
                                   {"clean_labels", 5, rates, clean_mean, NULL}};
     lnl_line_plot plot = {"breast_cancer, symmetric noise: test accuracy", "noise rate",
-                          "test accuracy", series, 2};
+                          "test accuracy", series, 2, NULL, 0};
     check_three_formats(dir, "accuracy", draw_line, &plot);
 
     /* both series colours are drawn: lines, markers and error bars */
@@ -264,10 +264,10 @@ static void line_plot_handles_gaps_and_one_point(void **state)
     char *dir = make_temp_dir();
     const double x[] = {0.0, NAN, 0.2}, y[] = {0.5, 0.6, NAN}, single[] = {0.3};
     lnl_figure_series series[] = {{"gaps", 3, x, y, NULL}, {"one", 1, single, single, NULL}};
-    lnl_line_plot plot = {"gaps", "x", "y", series, 2};
+    lnl_line_plot plot = {"gaps", "x", "y", series, 2, NULL, 0};
     check_three_formats(dir, "gaps", draw_line, &plot);
 
-    lnl_line_plot empty = {"empty", NULL, NULL, NULL, 0};
+    lnl_line_plot empty = {"empty", NULL, NULL, NULL, 0, NULL, 0};
     check_three_formats(dir, "empty", draw_line, &empty);
     remove_dir(dir);
 }
@@ -288,7 +288,8 @@ static void line_plot_many_series(void **state)
         snprintf(names[s], sizeof names[s], "method %d", s);
         series[s] = (lnl_figure_series){names[s], 5, rates, values[s], baseline_std};
     }
-    lnl_line_plot plot = {"thirteen methods", "noise rate", "test accuracy", series, N_SERIES};
+    lnl_line_plot plot = {"thirteen methods", "noise rate", "test accuracy", series, N_SERIES,
+                          NULL, 0};
     check_three_formats(dir, "many", draw_line, &plot);
     remove_dir(dir);
 }
@@ -297,7 +298,7 @@ static void line_plot_rejects_missing_values(void **state)
 {
     (void)state;
     lnl_figure_series series[] = {{"broken", 3, rates, NULL, NULL}};
-    lnl_line_plot plot = {"t", "x", "y", series, 1};
+    lnl_line_plot plot = {"t", "x", "y", series, 1, NULL, 0};
     lnl_error err;
     assert_int_equal(lnl_figure_line_plot(&plot, "/tmp/never.png", &err), LNL_ERR_ARGUMENT);
     assert_int_equal(access("/tmp/never.png", F_OK), -1);
@@ -307,10 +308,117 @@ static void line_plot_unwritable_is_io(void **state)
 {
     (void)state;
     lnl_figure_series series[] = {{"baseline", 5, rates, baseline_mean, NULL}};
-    lnl_line_plot plot = {"t", "x", "y", series, 1};
+    lnl_line_plot plot = {"t", "x", "y", series, 1, NULL, 0};
     lnl_error err;
     assert_int_equal(lnl_figure_line_plot(&plot, "/nonexistent/folder/a.pdf", &err), LNL_ERR_IO);
     assert_non_null(strstr(err.message, "cannot write"));
+}
+
+/* Class-conditional settings 0.2/0.2 and 0.3/0.1 share the mean rate 0.2,
+ * so as categories they get ticks of their own, one plot-width third
+ * apart, in the given order, with the settings as labels. */
+static void line_plot_categorical_ticks(void **state)
+{
+    (void)state;
+    char *dir = make_temp_dir();
+    const char *settings[] = {"0.2/0.2", "0.3/0.1", "0.4/0.4"};
+    const double x[] = {0.0, 1.0, 2.0}, base[] = {0.93, 0.89, 0.77}, better[] = {0.94, 0.92, 0.85};
+    const double std[] = {0.02, 0.03, 0.05};
+    lnl_figure_series series[] = {{"baseline", 3, x, base, std}, {"forward", 3, x, better, std}};
+    lnl_line_plot plot = {"categories", "noise setting", "test accuracy", series, 2, settings, 3};
+    check_three_formats(dir, "categories", draw_line, &plot);
+
+    lnl_figure_tick ticks[4];
+    size_t n_ticks = 0;
+    lnl_error err;
+    assert_int_equal(lnl_figure_line_plot_x_ticks(&plot, ticks, 4, &n_ticks, &err), LNL_OK);
+    assert_int_equal(n_ticks, 3);
+    for (int i = 0; i < 3; i++)
+        assert_string_equal(ticks[i].label, settings[i]);
+    /* the 440-point plot area has 3 spacings of 440 / 3 points, with half
+     * a spacing at either end */
+    assert_true(fabs(ticks[1].position - ticks[0].position - 440.0 / 3.0) < 1e-9);
+    assert_true(fabs(ticks[2].position - ticks[1].position - 440.0 / 3.0) < 1e-9);
+
+    /* a capacity below the count still returns the count */
+    assert_int_equal(lnl_figure_line_plot_x_ticks(&plot, ticks, 1, &n_ticks, &err), LNL_OK);
+    assert_int_equal(n_ticks, 3);
+    assert_string_equal(ticks[0].label, "0.2/0.2");
+    remove_dir(dir);
+}
+
+/* Without categories the same rates give round numeric ticks, and two
+ * points at the same rate share one x. */
+static void line_plot_numeric_ticks(void **state)
+{
+    (void)state;
+    lnl_figure_series series[] = {{"baseline", 5, rates, baseline_mean, NULL}};
+    lnl_line_plot plot = {"t", "noise rate", "y", series, 1, NULL, 0};
+    lnl_figure_tick ticks[16];
+    size_t n_ticks = 0;
+    lnl_error err;
+    assert_int_equal(lnl_figure_line_plot_x_ticks(&plot, ticks, 16, &n_ticks, &err), LNL_OK);
+    assert_int_equal(n_ticks, 5);
+    const char *expected[] = {"0.0", "0.1", "0.2", "0.3", "0.4"};
+    for (int i = 0; i < 5; i++)
+        assert_string_equal(ticks[i].label, expected[i]);
+    /* the rates span 0.4 plus a 5% margin either side: 0.44 over 440 points */
+    assert_true(fabs(ticks[1].position - ticks[0].position - 100.0) < 1e-9);
+}
+
+static void line_plot_rejects_bad_category(void **state)
+{
+    (void)state;
+    const char *settings[] = {"0.2/0.2", "0.3/0.1"};
+    const double x[] = {0.0, 0.5}, y[] = {0.9, 0.8}, beyond[] = {0.0, 2.0};
+    lnl_figure_series series[] = {{"m", 2, x, y, NULL}};
+    lnl_line_plot plot = {"t", "x", "y", series, 1, settings, 2};
+    lnl_figure_tick ticks[2];
+    size_t n_ticks;
+    lnl_error err;
+    assert_int_equal(lnl_figure_line_plot(&plot, "/tmp/never.png", &err), LNL_ERR_ARGUMENT);
+    assert_string_equal(err.message, "line plot: x = 0.5 of point 1 of series 0 is not a "
+                                     "category index 0..1");
+    series[0].x = beyond;
+    assert_int_equal(lnl_figure_line_plot_x_ticks(&plot, ticks, 2, &n_ticks, &err),
+                     LNL_ERR_ARGUMENT);
+    plot.n_categories = 0;
+    assert_int_equal(lnl_figure_line_plot(&plot, "/tmp/never.png", &err), LNL_ERR_ARGUMENT);
+    assert_int_equal(access("/tmp/never.png", F_OK), -1);
+}
+
+/* Category labels wider than their spacing run upwards, which makes the
+ * figure taller by about their width, and keeps the plot's width. */
+static void line_plot_long_categories_run_upwards(void **state)
+{
+    (void)state;
+    char *dir = make_temp_dir();
+    enum { N = 8 };
+    const char *short_names[N] = {"a", "b", "c", "d", "e", "f", "g", "h"};
+    const char *long_names[N] = {"a very long setting name 0", "a very long setting name 1",
+                                 "a very long setting name 2", "a very long setting name 3",
+                                 "a very long setting name 4", "a very long setting name 5",
+                                 "a very long setting name 6", "a very long setting name 7"};
+    double x[N], y[N];
+    for (int i = 0; i < N; i++) {
+        x[i] = i;
+        y[i] = 0.9 - 0.01 * i;
+    }
+    lnl_figure_series series[] = {{"m", N, x, y, NULL}};
+    lnl_line_plot plot = {"t", "setting", "y", series, 1, short_names, N};
+    check_three_formats(dir, "short", draw_line, &plot);
+    plot.x_categories = long_names;
+    check_three_formats(dir, "long", draw_line, &plot);
+
+    char path[512];
+    uint32_t short_width, short_height, long_width, long_height;
+    snprintf(path, sizeof path, "%s/short.png", dir);
+    check_png(path, &short_width, &short_height);
+    snprintf(path, sizeof path, "%s/long.png", dir);
+    check_png(path, &long_width, &long_height);
+    assert_int_equal(long_width, short_width);
+    assert_true(long_height > short_height + 150);
+    remove_dir(dir);
 }
 
 /* ---- Scatter plots ----------------------------------------------------------- */
@@ -394,7 +502,7 @@ static void heatmap_fills_cells_with_colormap(void **state)
 
 static lnl_status draw_pair(const void *plot, const char *path, lnl_error *err)
 {
-    return lnl_figure_heatmaps(plot, 2, "symmetric noise, rate 0.2", path, err);
+    return lnl_figure_heatmaps(plot, 2, "symmetric noise, rate 0.2", NULL, path, err);
 }
 
 static void heatmaps_two_panels_and_large(void **state)
@@ -435,13 +543,59 @@ static void heatmaps_two_panels_and_large(void **state)
     remove_dir(dir);
 }
 
+static lnl_status draw_captioned(const void *plot, const char *path, lnl_error *err)
+{
+    return lnl_figure_heatmaps(plot, 2, "pair noise", "Classes: 0 = benign, 1 = malignant",
+                               path, err);
+}
+
+/* A caption adds a line under the panels; one wider than the figure is
+ * broken after its commas into several lines, each one row taller. */
+static void heatmaps_caption_wraps(void **state)
+{
+    (void)state;
+    char *dir = make_temp_dir();
+    const double T[] = {0.8, 0.2, 0.35, 0.65};
+    lnl_heatmap panels[] = {{"true T", 2, 2, T, NULL, NULL, "clean", "noisy", 0.0, 1.0},
+                            {"realized", 2, 2, T, NULL, NULL, "clean", "noisy", 0.0, 1.0}};
+    check_three_formats(dir, "captioned", draw_captioned, panels);
+    check_three_formats(dir, "plain", draw_pair, panels);
+
+    char caption[2048] = "Classes:";
+    for (int k = 0; k < 12; k++) {
+        char entry[96];
+        snprintf(entry, sizeof entry, "%s %d = a rather long class name number %d",
+                 k > 0 ? "," : "", k, k);
+        strcat(caption, entry);
+    }
+    char path[512];
+    lnl_error err;
+    snprintf(path, sizeof path, "%s/long.png", dir);
+    assert_int_equal(lnl_figure_heatmaps(panels, 2, "pair noise", caption, path, &err), LNL_OK);
+
+    uint32_t plain_width, plain_height, one_width, one_height, long_width, long_height;
+    snprintf(path, sizeof path, "%s/plain.png", dir);
+    check_png(path, &plain_width, &plain_height);
+    snprintf(path, sizeof path, "%s/captioned.png", dir);
+    check_png(path, &one_width, &one_height);
+    snprintf(path, sizeof path, "%s/long.png", dir);
+    check_png(path, &long_width, &long_height);
+    assert_int_equal(one_width, plain_width);
+    assert_int_equal(long_width, plain_width);
+    /* one line: 14 points and a 6-point margin; the long one needs at
+     * least 4 lines of 14 points at 2 pixels per point */
+    assert_int_equal(one_height, plain_height + 2 * (14 + 6));
+    assert_true(long_height >= one_height + 3 * 2 * 14);
+    remove_dir(dir);
+}
+
 static void heatmap_rejects_empty(void **state)
 {
     (void)state;
     lnl_heatmap panel = {"t", 0, 2, NULL, NULL, NULL, NULL, NULL, 0.0, 1.0};
     lnl_error err;
     assert_int_equal(lnl_figure_heatmap(&panel, "/tmp/never.pdf", &err), LNL_ERR_ARGUMENT);
-    assert_int_equal(lnl_figure_heatmaps(&panel, 0, NULL, "/tmp/never.pdf", &err),
+    assert_int_equal(lnl_figure_heatmaps(&panel, 0, NULL, NULL, "/tmp/never.pdf", &err),
                      LNL_ERR_ARGUMENT);
     assert_int_equal(access("/tmp/never.pdf", F_OK), -1);
 }
@@ -457,10 +611,15 @@ int main(void)
         cmocka_unit_test(line_plot_many_series),
         cmocka_unit_test(line_plot_rejects_missing_values),
         cmocka_unit_test(line_plot_unwritable_is_io),
+        cmocka_unit_test(line_plot_categorical_ticks),
+        cmocka_unit_test(line_plot_numeric_ticks),
+        cmocka_unit_test(line_plot_rejects_bad_category),
+        cmocka_unit_test(line_plot_long_categories_run_upwards),
         cmocka_unit_test(scatter_plot_marks_points),
         cmocka_unit_test(scatter_plot_rejects_bad_label),
         cmocka_unit_test(heatmap_fills_cells_with_colormap),
         cmocka_unit_test(heatmaps_two_panels_and_large),
+        cmocka_unit_test(heatmaps_caption_wraps),
         cmocka_unit_test(heatmap_rejects_empty),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,6 +21,8 @@
 #include "lnl/report.h"
 #include "lnl/sweep.h"
 
+#include "lnl_process.h"
+
 /* cmocka 1.1.5 compares only floats, so doubles get a check that prints
  * both values and fails at the caller's line. NaN always fails. */
 #define assert_close(actual, expected, tolerance) \
@@ -185,7 +187,7 @@ static char *make_fixture(void)
 
 static lnl_report_options no_figures(const char *baseline)
 {
-    lnl_report_options options = {baseline, 0.05, true};
+    lnl_report_options options = {baseline, 0.05, true, NULL, 0};
     return options;
 }
 
@@ -370,7 +372,7 @@ static void report_alpha_changes_marks(void **state)
 {
     (void)state;
     char *dir = make_fixture();
-    lnl_report_options options = {NULL, 0.01, true};
+    lnl_report_options options = {NULL, 0.01, true, NULL, 0};
     lnl_error err;
     assert_int_equal(lnl_report_write_with_options(dir, &options, &err), LNL_OK);
     char *md = read_text(dir, "tables/d1_sym.md");
@@ -490,7 +492,177 @@ static void report_setting_labels_split_columns(void **state)
     remove_dir(dir);
 }
 
+/* --methods better,base: robust_loss leaves every table, better comes
+ * first and, with no baseline given, is the baseline, so base is tested
+ * against it (the same p-values as the other way round). */
+static void report_methods_filter_and_order(void **state)
+{
+    (void)state;
+    char *dir = make_fixture();
+    const char *methods[] = {"better", "base"};
+    lnl_report_options options = {NULL, 0.05, true, methods, 2};
+    lnl_error err;
+    assert_int_equal(lnl_report_write_with_options(dir, &options, &err), LNL_OK);
+
+    char *md = read_text(dir, "tables/d1_sym.md");
+    const char *better = "| better (baseline) | **0.835 ± 0.021** | **0.705 ± 0.023** |\n";
+    const char *base = "| base | 0.800 ± 0.014 † | 0.700 ± 0.014 (1 failed) |\n";
+    assert_contains(md, better);
+    assert_contains(md, base);
+    assert_true(strstr(md, better) < strstr(md, base));
+    assert_null(strstr(md, "robust_loss"));
+    free(md);
+
+    char *combined = read_text(dir, "tables/combined.csv");
+    assert_null(strstr(combined, "robust_loss"));
+    assert_contains(combined, "d1,pair,better,0.3,");
+    free(combined);
+
+    char *summary = read_text(dir, "summary.md");
+    assert_contains(summary, "Numbers from `runs.csv` (29 runs, 1 failed, 1 earlier rows "
+                             "replaced");
+    assert_contains(summary, "Only the 2 methods chosen with `--methods` (of 3 in `runs.csv`) "
+                             "are reported, in that order");
+    assert_contains(summary, "baseline `better` (the first method of --methods)");
+    assert_null(strstr(summary, "robust_loss"));
+    free(summary);
+
+    /* an explicit baseline keeps the listed order */
+    options.baseline = "base";
+    assert_int_equal(lnl_report_write_with_options(dir, &options, &err), LNL_OK);
+    md = read_text(dir, "tables/d1_sym.md");
+    assert_contains(md, "| better | **0.835 ± 0.021** † | **0.705 ± 0.023** |\n");
+    assert_true(strstr(md, "| better |") < strstr(md, "| base (baseline) |"));
+    free(md);
+
+    /* a manifest's baseline that the list leaves out gives way to the
+     * first listed method, and the summary states it */
+    write_text(dir, "manifest.json", "{\"baseline\": \"robust_loss\"}");
+    options.baseline = NULL;
+    assert_int_equal(lnl_report_write_with_options(dir, &options, &err), LNL_OK);
+    summary = read_text(dir, "summary.md");
+    assert_contains(summary, "baseline `better` (the first method of --methods, which leaves "
+                             "out the baseline of manifest.json)");
+    free(summary);
+    remove_dir(dir);
+}
+
+static void report_methods_rejects_bad_lists(void **state)
+{
+    (void)state;
+    char *dir = make_fixture();
+    const char *unknown[] = {"better", "nope"}, *twice[] = {"base", "better", "base"};
+    lnl_report_options options = {NULL, 0.05, true, unknown, 2};
+    lnl_error err;
+    assert_int_equal(lnl_report_write_with_options(dir, &options, &err), LNL_ERR_ARGUMENT);
+    assert_string_equal(err.message, "unknown method \"nope\" in --methods: runs.csv has the "
+                                     "methods base, better, robust_loss");
+    assert_false(file_exists(dir, "summary.md"));
+
+    options.methods = twice;
+    options.n_methods = 3;
+    assert_int_equal(lnl_report_write_with_options(dir, &options, &err), LNL_ERR_ARGUMENT);
+    assert_string_equal(err.message, "the method \"base\" is listed twice in --methods");
+
+    options.n_methods = 2;
+    options.baseline = "robust_loss";
+    assert_int_equal(lnl_report_write_with_options(dir, &options, &err), LNL_ERR_ARGUMENT);
+    assert_string_equal(err.message, "the baseline \"robust_loss\" (chosen with --baseline) is "
+                                     "not one of the methods chosen with --methods: base, "
+                                     "better; add it to the list or choose one of them with "
+                                     "--baseline NAME");
+    assert_false(file_exists(dir, "summary.md"));
+    remove_dir(dir);
+}
+
+/* The command line splits --methods at commas and prints the library's
+ * message with the file. */
+static void report_cli_methods(void **state)
+{
+    (void)state;
+    char *dir = make_fixture();
+    char *out = NULL, *errors = NULL;
+    const char *unknown[] = {"report", dir, "--methods", "better, nope", "--no-figures", NULL};
+    assert_int_equal(lnl_run(unknown, NULL, dir, &out, &errors), 2);
+    char expected[1024];
+    snprintf(expected, sizeof expected, "lnl: %s/runs.csv: unknown method \"nope\" in "
+                                        "--methods: runs.csv has the methods base, better, "
+                                        "robust_loss\n", dir);
+    assert_string_equal(errors, expected);
+    free(out);
+    free(errors);
+
+    const char *empty[] = {"report", dir, "--methods", "better,,base", NULL};
+    assert_int_equal(lnl_run(empty, NULL, dir, &out, &errors), 2);
+    assert_contains(errors, "invalid --methods \"better,,base\": expected method names "
+                            "separated by commas");
+    free(out);
+    free(errors);
+
+    const char *good[] = {"report", dir, "--methods", "better, base", NULL};
+    assert_int_equal(lnl_run(good, NULL, dir, &out, &errors), 0);
+    assert_contains(out, "| better (baseline) |");
+    assert_null(strstr(out, "robust_loss"));
+    assert_true(file_exists(dir, "figures/accuracy_d1_sym.png"));
+    free(out);
+    free(errors);
+    remove_dir(dir);
+}
+
 /* ---- Figures -------------------------------------------------------------- */
+
+/* Settings that share a mean rate become categories; plain rates stay
+ * numbers. */
+static void report_accuracy_axis_for_settings(void **state)
+{
+    (void)state;
+    double x[3];
+    char labels[3][LNL_NAME_MAX];
+    const double shared[] = {0.2, 0.2, 0.4};
+    const char *pairs[] = {"0.2/0.2", "0.3/0.1", "0.4/0.4"};
+    assert_true(lnl_report_accuracy_axis(shared, pairs, 3, x, labels));
+    for (int k = 0; k < 3; k++) {
+        assert_true(x[k] == (double)k);
+        assert_string_equal(labels[k], pairs[k]);
+    }
+
+    const double plain[] = {0.0, 0.1, 0.25};
+    const char *none[] = {"", "", ""};
+    assert_false(lnl_report_accuracy_axis(plain, none, 3, x, labels));
+    for (int k = 0; k < 3; k++)
+        assert_true(x[k] == plain[k]);
+    assert_string_equal(labels[0], "0");
+    assert_string_equal(labels[2], "0.25");
+
+    /* a merged runs.csv may mix labelled and plain columns */
+    const char *mixed[] = {"", "0.3/0.1"};
+    assert_true(lnl_report_accuracy_axis(plain, mixed, 2, x, labels));
+    assert_true(x[1] == 1.0);
+    assert_string_equal(labels[0], "0");
+    assert_string_equal(labels[1], "0.3/0.1");
+}
+
+/* The class_conditional figure plots the settings as categories, which
+ * the summary's alternative text and the figure's size follow. */
+static void report_setting_figure_is_categorical(void **state)
+{
+    (void)state;
+    char *dir = make_temp_dir();
+    write_text(dir, "runs.csv",
+               "dataset,noise,noise_type,rate,setting,seed,method,test_accuracy,status\n"
+               "d,cc,class_conditional,0.2,0.2/0.2,0,m,0.9,ok\n"
+               "d,cc,class_conditional,0.2,0.3/0.1,0,m,0.8,ok\n"
+               "d,cc,class_conditional,0.4,0.4/0.4,0,m,0.7,ok\n"
+               "d,sym,symmetric,0.2,,0,m,0.85,ok\n");
+    lnl_error err;
+    assert_int_equal(lnl_report_write(dir, &err), LNL_OK);
+    assert_true(file_exists(dir, "figures/accuracy_d_cc.png"));
+    char *summary = read_text(dir, "summary.md");
+    assert_contains(summary, "![test accuracy against noise setting](figures/accuracy_d_cc.png)");
+    assert_contains(summary, "![test accuracy against noise rate](figures/accuracy_d_sym.png)");
+    free(summary);
+    remove_dir(dir);
+}
 
 static void report_writes_accuracy_figures(void **state)
 {
@@ -749,8 +921,8 @@ static void plot_data_writes_nine_figures(void **state)
     char folder[512], stem[256];
     snprintf(folder, sizeof folder, "%s/figures/data", dir);
     lnl_error err;
-    if (lnl_report_plot_data(config, &config->data[0], &config->noise[0], 0.2, 1, folder, stem,
-                             sizeof stem, &err) != LNL_OK)
+    if (lnl_report_plot_data(config, &config->data[0], &config->noise[0], 0.2, NULL, 1, folder,
+                             stem, sizeof stem, &err) != LNL_OK)
         fail_msg("%s", err.message);
     assert_string_equal(stem, "blobs_symmetric_0.2_seed1");
 
@@ -769,6 +941,235 @@ static void plot_data_writes_nine_figures(void **state)
     remove_dir(dir);
 }
 
+/* Two data sets, one generated (classes named 0 and 1) and one read from
+ * named.csv (classes benign and malignant), class_conditional noise whose
+ * settings 0.2/0.2 and 0.3/0.1 share the mean rate 0.2, and symmetric
+ * noise. */
+static const char cc_config_text[] =
+    "[experiment]\nname = cc\nseeds = 2\nbase_seed = 3\noutput = %s/out\n\n"
+    "[data blobs]\nsource = make_classification\nn_samples = 120\nn_features = 2\n"
+    "n_informative = 2\nn_redundant = 0\ntest_size = 0.25\n\n"
+    "[data named]\nsource = csv\npath = %s/named.csv\nlabel = diagnosis\ntest_size = 0.25\n\n"
+    "[noise cc]\ntype = class_conditional\npairs = 0.2/0.2, 0.3/0.1, 0.4/0.4\n\n"
+    "[noise symmetric]\ntype = symmetric\nrates = 0.0, 0.2\n\n"
+    "[method m]\n";
+
+/* Writes dir/named.csv and dir/cc.ini and reads the config; *cc_line
+ * receives the line of [noise cc]. */
+static lnl_config *read_cc_config(const char *dir, long *cc_line)
+{
+    char *csv = malloc(64 * 40 + 32);
+    assert_non_null(csv);
+    strcpy(csv, "x1,x2,diagnosis\n");
+    for (int i = 0; i < 40; i++) {
+        char row[64];
+        snprintf(row, sizeof row, "%d.5,%d,%s\n", i, i % 7, i % 2 ? "malignant" : "benign");
+        strcat(csv, row);
+    }
+    write_text(dir, "named.csv", csv);
+    free(csv);
+
+    char text[2048];
+    snprintf(text, sizeof text, cc_config_text, dir, dir);
+    write_text(dir, "cc.ini", text);
+    *cc_line = 1;
+    for (const char *p = text; p < strstr(text, "[noise cc]"); p++)
+        *cc_line += *p == '\n';
+
+    char path[512];
+    snprintf(path, sizeof path, "%s/cc.ini", dir);
+    lnl_config *config = NULL;
+    lnl_error err;
+    if (lnl_config_read(path, &config, &err) != LNL_OK)
+        fail_msg("%s", err.message);
+    return config;
+}
+
+/* The label 0.3/0.1 chooses that pair: T flips 0.3 of the positive class
+ * (class 1) and 0.1 of the negative one. Exact sampling splits each class
+ * by the largest-remainder method, so it flips the nearest integers to
+ * 0.3 n+ and 0.1 n- labels. */
+static void cell_labels_setting_chooses_pair(void **state)
+{
+    (void)state;
+    char *dir = make_temp_dir();
+    long cc_line;
+    lnl_config *config = read_cc_config(dir, &cc_line);
+    const lnl_noise_spec *cc = &config->noise[0];
+    lnl_dataset *dataset = NULL;
+    lnl_error err;
+    assert_int_equal(lnl_data_load(config, &config->data[0], &dataset, &err), LNL_OK);
+
+    size_t n_train, *train;
+    int *clean, *noisy;
+    double *T;
+    assert_int_equal(lnl_cell_labels(config, dataset, &config->data[0], cc, 0.0, "0.3/0.1", 0,
+                                     &n_train, &train, &clean, &noisy, &T, &err), LNL_OK);
+    assert_close(T[0], 0.9, 1e-15);
+    assert_close(T[1], 0.1, 1e-15);
+    assert_close(T[2], 0.3, 1e-15);
+    assert_close(T[3], 0.7, 1e-15);
+    size_t positives = 0, negatives = 0, flipped_positives = 0, flipped_negatives = 0;
+    for (size_t i = 0; i < n_train; i++) {
+        positives += clean[i] == 1;
+        negatives += clean[i] == 0;
+        flipped_positives += clean[i] == 1 && noisy[i] == 0;
+        flipped_negatives += clean[i] == 0 && noisy[i] == 1;
+    }
+    assert_close((double)flipped_positives, 0.3 * (double)positives, 0.5);
+    assert_close((double)flipped_negatives, 0.1 * (double)negatives, 0.5);
+    free(train);
+    free(clean);
+    free(noisy);
+    free(T);
+
+    /* the same text with other digits names the same pair */
+    size_t index = 9;
+    assert_int_equal(lnl_cell_find_setting(config, cc, 0.0, "0.30/0.10", &index, &err), LNL_OK);
+    assert_int_equal(index, 1);
+    assert_int_equal(lnl_cell_find_setting(config, cc, 0.4, NULL, &index, &err), LNL_OK);
+    assert_int_equal(index, 2);
+
+    /* a rate shared by two pairs is ambiguous */
+    assert_int_equal(lnl_cell_labels(config, dataset, &config->data[0], cc, 0.2, NULL, 0,
+                                     &n_train, &train, &clean, &noisy, &T, &err),
+                     LNL_ERR_ARGUMENT);
+    assert_null(train);
+    assert_int_equal(err.line, cc_line);
+    assert_string_equal(err.message, "rate 0.2 is the mean of 2 settings of [noise cc]: "
+                                     "0.2/0.2, 0.3/0.1; choose one with --setting");
+
+    assert_int_equal(lnl_cell_find_setting(config, cc, 0.0, "0.5/0.5", &index, &err),
+                     LNL_ERR_ARGUMENT);
+    assert_string_equal(err.message, "unknown setting \"0.5/0.5\": expected one of the pairs "
+                                     "rho_pos/rho_neg of [noise cc]: 0.2/0.2, 0.3/0.1, 0.4/0.4");
+    assert_int_equal(lnl_cell_find_setting(config, cc, 0.0, "0.3-0.1", &index, &err),
+                     LNL_ERR_ARGUMENT);
+    assert_contains(err.message, "invalid setting \"0.3-0.1\"");
+    assert_int_equal(lnl_cell_find_setting(config, cc, 0.25, NULL, &index, &err),
+                     LNL_ERR_CONFIG);
+    assert_contains(err.message, "rate 0.25 is not the mean of any pair in [noise cc]");
+    assert_int_equal(lnl_cell_find_setting(config, &config->noise[1], 0.0, "0.2", &index, &err),
+                     LNL_ERR_ARGUMENT);
+    assert_string_equal(err.message, "setting \"0.2\": [noise symmetric] is symmetric noise, "
+                                     "whose settings have no labels; choose one by its rate "
+                                     "(0, 0.2)");
+    lnl_dataset_destroy(dataset);
+    lnl_config_destroy(config);
+    remove_dir(dir);
+}
+
+/* plot-data names its files by the setting, so 0.2/0.2 and 0.3/0.1 do
+ * not overwrite each other. */
+static void plot_data_names_files_by_setting(void **state)
+{
+    (void)state;
+    char *dir = make_temp_dir();
+    long cc_line;
+    lnl_config *config = read_cc_config(dir, &cc_line);
+    char folder[512], stem[256];
+    snprintf(folder, sizeof folder, "%s/figures", dir);
+    lnl_error err;
+    assert_int_equal(lnl_report_plot_data(config, &config->data[0], &config->noise[0], 0.0,
+                                          "0.3/0.1", 0, folder, stem, sizeof stem, &err), LNL_OK);
+    assert_string_equal(stem, "blobs_cc_0.3_0.1_seed0");
+    assert_true(file_exists(dir, "figures/transition_blobs_cc_0.3_0.1_seed0.png"));
+    assert_int_equal(lnl_report_plot_data(config, &config->data[0], &config->noise[0], 0.4, NULL,
+                                          1, folder, stem, sizeof stem, &err), LNL_OK);
+    assert_string_equal(stem, "blobs_cc_0.4_0.4_seed1");
+    assert_int_equal(lnl_report_plot_data(config, &config->data[0], &config->noise[0], 0.2, NULL,
+                                          0, folder, stem, sizeof stem, &err), LNL_ERR_ARGUMENT);
+    assert_contains(err.message, "choose one with --setting");
+    lnl_config_destroy(config);
+    remove_dir(dir);
+}
+
+/* The heat maps of plot-data number the classes as those of the report
+ * do. For named classes a caption line gives the names, which makes the
+ * figure 2 x (14 + 6) pixels taller than for classes named 0 and 1. */
+static void plot_data_heatmap_caption_names_classes(void **state)
+{
+    (void)state;
+    char *dir = make_temp_dir();
+    long cc_line;
+    lnl_config *config = read_cc_config(dir, &cc_line);
+    char folder[512], stem[256], path[1024];
+    snprintf(folder, sizeof folder, "%s/figures", dir);
+    lnl_error err;
+    const lnl_noise_spec *symmetric = &config->noise[1];
+    assert_int_equal(lnl_report_plot_data(config, &config->data[0], symmetric, 0.2, NULL, 0,
+                                          folder, stem, sizeof stem, &err), LNL_OK);
+    assert_int_equal(lnl_report_plot_data(config, &config->data[1], symmetric, 0.2, NULL, 0,
+                                          folder, stem, sizeof stem, &err), LNL_OK);
+    assert_string_equal(stem, "named_symmetric_0.2_seed0");
+
+    int heights[2];
+    const char *names[] = {"transition_blobs_symmetric_0.2_seed0.png",
+                           "transition_named_symmetric_0.2_seed0.png"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/figures/%s", dir, names[i]);
+        cairo_surface_t *image = cairo_image_surface_create_from_png(path);
+        assert_int_equal(cairo_surface_status(image), CAIRO_STATUS_SUCCESS);
+        heights[i] = cairo_image_surface_get_height(image);
+        cairo_surface_destroy(image);
+    }
+    assert_int_equal(heights[1], heights[0] + 2 * (14 + 6));
+    lnl_config_destroy(config);
+    remove_dir(dir);
+}
+
+/* `lnl plot-data` and `lnl corrupt` take --setting, reject it beside
+ * --rate, and name the ambiguous settings of a shared rate. */
+static void cli_setting_option(void **state)
+{
+    (void)state;
+    char *dir = make_temp_dir();
+    long cc_line;
+    lnl_config *config = read_cc_config(dir, &cc_line);
+    lnl_config_destroy(config);
+    char ini[512], expected[1024];
+    snprintf(ini, sizeof ini, "%s/cc.ini", dir);
+    char *out = NULL, *errors = NULL;
+
+    const char *ambiguous[] = {"plot-data", ini, "--noise", "cc", "--rate", "0.2", NULL};
+    assert_int_equal(lnl_run(ambiguous, NULL, dir, &out, &errors), 2);
+    snprintf(expected, sizeof expected, "lnl: %s:%ld: rate 0.2 is the mean of 2 settings of "
+                                        "[noise cc]: 0.2/0.2, 0.3/0.1; choose one with "
+                                        "--setting\n", ini, cc_line);
+    assert_string_equal(errors, expected);
+    free(out);
+    free(errors);
+
+    const char *both[] = {"corrupt", ini, "--noise", "cc", "--rate", "0.2", "--setting",
+                          "0.3/0.1", NULL};
+    assert_int_equal(lnl_run(both, NULL, dir, &out, &errors), 2);
+    assert_string_equal(errors, "lnl corrupt: --rate and --setting both choose the noise "
+                                "setting; give only one\n");
+    free(out);
+    free(errors);
+
+    const char *plot[] = {"plot-data", ini, "--noise", "cc", "--setting", "0.3/0.1", NULL};
+    assert_int_equal(lnl_run(plot, NULL, dir, &out, &errors), 0);
+    assert_true(file_exists(dir, "out/figures/scatter_noisy_blobs_cc_0.3_0.1_seed0.png"));
+    free(out);
+    free(errors);
+
+    const char *corrupt[] = {"corrupt", ini, "--noise", "cc", "--setting", "0.3/0.1", NULL};
+    assert_int_equal(lnl_run(corrupt, NULL, dir, &out, &errors), 0);
+    assert_true(file_exists(dir, "out/corrupt/blobs_cc_0.3_0.1_seed0.csv"));
+    free(out);
+    free(errors);
+
+    /* without --rate or --setting the first setting above 0 is taken,
+     * even when its rate is shared */
+    const char *first[] = {"corrupt", ini, "--noise", "cc", NULL};
+    assert_int_equal(lnl_run(first, NULL, dir, &out, &errors), 0);
+    assert_true(file_exists(dir, "out/corrupt/blobs_cc_0.2_0.2_seed0.csv"));
+    free(out);
+    free(errors);
+    remove_dir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -784,6 +1185,11 @@ int main(void)
         cmocka_unit_test(report_header_only_runs),
         cmocka_unit_test(report_without_seed_column_has_no_tests),
         cmocka_unit_test(report_setting_labels_split_columns),
+        cmocka_unit_test(report_methods_filter_and_order),
+        cmocka_unit_test(report_methods_rejects_bad_lists),
+        cmocka_unit_test(report_cli_methods),
+        cmocka_unit_test(report_accuracy_axis_for_settings),
+        cmocka_unit_test(report_setting_figure_is_categorical),
         cmocka_unit_test(report_writes_accuracy_figures),
         cmocka_unit_test(report_draws_transition_matrices),
         cmocka_unit_test(manifest_round_trips_config_text),
@@ -791,6 +1197,10 @@ int main(void)
         cmocka_unit_test(json_string_escapes),
         cmocka_unit_test(sweep_writes_manifest_and_report),
         cmocka_unit_test(plot_data_writes_nine_figures),
+        cmocka_unit_test(cell_labels_setting_chooses_pair),
+        cmocka_unit_test(plot_data_names_files_by_setting),
+        cmocka_unit_test(plot_data_heatmap_caption_names_classes),
+        cmocka_unit_test(cli_setting_option),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

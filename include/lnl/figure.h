@@ -44,6 +44,11 @@ typedef struct lnl_line_plot {
     const char *title, *x_label, *y_label;
     const lnl_figure_series *series;
     size_t n_series;
+    /* A categorical x axis: n_categories tick labels, in order, and every
+     * finite x of the series is a category index 0..n_categories-1. NULL
+     * for a numeric x axis. */
+    const char *const *x_categories;
+    size_t n_categories;
 } lnl_line_plot;
 
 /* Draws every series as a line with markers and error bars, with axes,
@@ -52,12 +57,35 @@ typedef struct lnl_line_plot {
  * first 72 series all differ, and series 12 to 23 have dashed lines.
  * Series are drawn up to 3 points apart sideways (16 points apart at
  * most in all), symmetric about the true x, so that error bars at the
- * same x do not hide each other. The axes
- * span the data and error bars with a 5% margin. The plot area is 440 x
- * 290 points; the figure is wider by the tick labels and the legend.
- * Returns LNL_ERR_ARGUMENT for NULL arguments or a series with
- * n > 0 and NULL x or y, LNL_ERR_IO when the file cannot be written. */
+ * same x do not hide each other. The y axis spans the data and error
+ * bars with a 5% margin. A numeric x axis spans the data with a 5%
+ * margin and has round ticks. A categorical x axis has one tick per
+ * category, evenly spaced with half a spacing before the first and after
+ * the last, and its labels run upwards when one is wider than the
+ * spacing. The plot area is 440 x 290 points; the figure is wider by the
+ * tick labels and the legend, and taller by upward labels. Returns
+ * LNL_ERR_ARGUMENT for NULL arguments, a series with n > 0 and NULL x or
+ * y, x_categories with n_categories of 0, or a finite x that is not a
+ * category index, and LNL_ERR_IO when the file cannot be written. */
 lnl_status lnl_figure_line_plot(const lnl_line_plot *plot, const char *path, lnl_error *err);
+
+enum { LNL_FIGURE_TICK_LABEL_MAX = 128 };
+
+/* One tick of an axis: where lnl_figure_line_plot draws it, in points
+ * from the figure's left edge, and its label, cut to
+ * LNL_FIGURE_TICK_LABEL_MAX - 1 bytes. */
+typedef struct lnl_figure_tick {
+    double position;
+    char label[LNL_FIGURE_TICK_LABEL_MAX];
+} lnl_figure_tick;
+
+/* Lays plot out as lnl_figure_line_plot does, without drawing, and writes
+ * its x-axis ticks from left to right: the first `capacity` into ticks
+ * and their total number into *n_ticks. Returns LNL_ERR_ARGUMENT as
+ * lnl_figure_line_plot does, and for NULL ticks with capacity > 0 or a
+ * NULL n_ticks. */
+lnl_status lnl_figure_line_plot_x_ticks(const lnl_line_plot *plot, lnl_figure_tick *ticks,
+                                        size_t capacity, size_t *n_ticks, lnl_error *err);
 
 typedef struct lnl_scatter_plot {
     const char *title, *x_label, *y_label;
@@ -96,13 +124,17 @@ typedef struct lnl_heatmap {
  * 12 rows or columns the annotations are left out. The size follows the
  * matrices: 36-point cells, widened up to 96 points to fit the column
  * names side by side (longer names are set vertically under 36-point
- * cells), and at least 230 points per panel.
- * Returns LNL_ERR_ARGUMENT for NULL arguments, no panels or an empty
- * matrix, LNL_ERR_IO when the file cannot be written. */
+ * cells), and at least 230 points per panel. caption (may be NULL) is
+ * set under the panels, such as a key from class indices to names. It is
+ * broken into lines after ", " where it is wider than the figure, and a
+ * part without ", " that is still too wide is set smaller, down to 7
+ * points. Returns LNL_ERR_ARGUMENT for NULL arguments, no panels or an
+ * empty matrix, LNL_ERR_IO when the file cannot be written. */
 lnl_status lnl_figure_heatmaps(const lnl_heatmap *panels, size_t n_panels, const char *title,
-                               const char *path, lnl_error *err);
+                               const char *caption, const char *path, lnl_error *err);
 
-/* Draws one heat map: lnl_figure_heatmaps with one panel and its title. */
+/* Draws one heat map: lnl_figure_heatmaps with one panel, its title and no
+ * caption. */
 lnl_status lnl_figure_heatmap(const lnl_heatmap *panel, const char *path, lnl_error *err);
 
 /* Writes the colour of t in [0, 1] (clamped; NaN gives grey 0.8) on a

@@ -4,8 +4,9 @@
  * and the provenance line.
  *
  * Groups. A (data set, noise section) pair is a group. Its table has the
- * methods as rows, in order of first appearance in runs.csv, and the noise
- * rates as columns, in increasing order. When runs.csv has a "setting"
+ * methods as rows, in order of first appearance in runs.csv (or in the
+ * order of the methods option), and the noise rates as columns, in
+ * increasing order. When runs.csv has a "setting"
  * column, a non-empty setting label (such as "0.3/0.1" for noise with one
  * rate per class) names and separates columns of equal rate. A cell is the test accuracy over
  * the seeds whose run succeeded: mean and sample standard deviation
@@ -51,13 +52,16 @@
  *       one row per cell: dataset, noise, method, rate, setting, mean,
  *       std and n;
  *   DIR/figures/accuracy_<data>_<noise>.pdf, .svg, .png  test accuracy
- *       against noise rate, one line per method with ± std bars;
+ *       against the noise setting, one line per method with ± std bars
+ *       (see lnl_report_accuracy_axis for the x axis);
  *   DIR/figures/transition_<data>_<noise>_<column>_<method>.pdf, .svg,
  *       .png  for each cell whose runs recorded the transition matrix
  *       they used (runs.csv's transition_matrix column, as loss
  *       correction writes it): heat maps of the T realized in the
  *       training labels (the confusion column summed over the seeds,
- *       each row divided by its sum) and of the mean T the method used;
+ *       each row divided by its sum) and of the mean T the method used.
+ *       runs.csv has no class names, so rows and columns are class
+ *       indices 0..K-1, as in lnl_report_plot_data's heat maps;
  *   DIR/summary.md  the provenance line, the combined table, the label
  *       precision table when there is one, then each
  *       group's table, accuracy figure and links to its transition
@@ -78,10 +82,17 @@
 
 typedef struct lnl_report_options {
     /* The method to compare against. NULL: the "baseline" of
-     * DIR/manifest.json, or the first method of runs.csv without one. */
+     * DIR/manifest.json, or the first method of runs.csv without one. With
+     * a methods list, NULL means the manifest's baseline when the list has
+     * it, else the first method of the list. */
     const char *baseline;
     double alpha;       /* significance level of the marks; 0 means 0.05 */
     bool skip_figures;  /* true: write the tables and summary.md only */
+    /* The methods to report, in the order of the rows and legends: the
+     * runs of other methods are left out of every table, figure, count
+     * and test. NULL or n_methods = 0: every method of runs.csv. */
+    const char *const *methods;
+    size_t n_methods;
 } lnl_report_options;
 
 /* Writes every table, figure and summary.md of DIR with the default
@@ -91,32 +102,52 @@ typedef struct lnl_report_options {
  * method of runs.csv. */
 lnl_status lnl_report_write(const char *dir, lnl_error *err);
 
-/* Same with options (NULL for the defaults). An explicit baseline that is
- * not a method of runs.csv is LNL_ERR_ARGUMENT, as is alpha outside
- * [0, 1). A last line of runs.csv without a newline and with fewer
+/* Same with options (NULL for the defaults). LNL_ERR_ARGUMENT is returned
+ * for an explicit baseline that is not a method of runs.csv or not in the
+ * methods list, and for alpha outside [0, 1). It is also returned for a
+ * methods list with a NULL name, a name given twice or a name that
+ * runs.csv does not have, and then the message lists the methods it has.
+ * A last line of runs.csv without a newline and with fewer
  * fields than the header, as a crash can leave, is skipped with a note in
  * summary.md. */
 lnl_status lnl_report_write_with_options(const char *dir, const lnl_report_options *options,
                                          lnl_error *err);
 
-/* Draws the data of one (data, noise, rate, seed index) cell of config,
- * with the split and the noisy labels that the sweep uses, into out_dir
- * (created when missing), each as .pdf, .svg and .png:
+/* Places the n columns of a group's accuracy figure on its x axis, from
+ * their rates and setting labels (runs.csv's rate and setting columns).
+ * When every label is "", each rate names its column, so the axis is
+ * numeric: x[k] = rates[k], and the function returns false. Otherwise
+ * labels such as 0.2/0.2 and 0.3/0.1 may share a rate, so the columns
+ * become evenly spaced categories in their order: x[k] = k, and it
+ * returns true. Either way labels[k] receives the tick label of column k:
+ * settings[k], or the rate written with %g when settings[k] is "". */
+bool lnl_report_accuracy_axis(const double *rates, const char *const *settings, size_t n,
+                              double *x, char (*labels)[LNL_NAME_MAX]);
+
+/* Draws the data of one (data, noise, setting, seed index) cell of
+ * config, with the split and the noisy labels that the sweep uses, into
+ * out_dir (created when missing), each as .pdf, .svg and .png:
  *   scatter_clean_<stem>: the training points coloured by clean label;
  *   scatter_noisy_<stem>: coloured by noisy label, with a ring around each
  *                 point whose label was flipped;
  *   transition_<stem>: the noise model's transition matrix T and the
  *                 realized one (the clean-to-noisy fractions of the
- *                 training labels) as annotated heat maps,
- * where <stem> is <data>_<noise>_<rate>_seed<seed>. Features are
+ *                 training labels) as annotated heat maps. Rows and
+ *                 columns are class indices, as in the report's heat
+ *                 maps, and a caption gives each index's class name
+ *                 unless every name is its index,
+ * where <stem> is <data>_<noise>_<column>_seed<seed> and <column> is the
+ * setting label with '/' replaced by '_' (0.3_0.1) for class_conditional
+ * noise, else the rate. setting and rate choose the setting as
+ * lnl_cell_find_setting does. Features are
  * standardized when the data section's standardize key is true. With
  * more than two features the points are projected on their first two
  * principal components (lnl_pca_project), and the axis labels give the
  * share of the variance each one explains. stem_out (may be NULL)
  * receives <stem>, at most stem_size bytes. */
 lnl_status lnl_report_plot_data(const lnl_config *config, const lnl_data_spec *data,
-                                const lnl_noise_spec *noise, double rate, int seed_index,
-                                const char *out_dir, char *stem_out, size_t stem_size,
-                                lnl_error *err);
+                                const lnl_noise_spec *noise, double rate, const char *setting,
+                                int seed_index, const char *out_dir, char *stem_out,
+                                size_t stem_size, lnl_error *err);
 
 #endif

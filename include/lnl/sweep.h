@@ -149,22 +149,39 @@ lnl_status lnl_sweep_run(const lnl_config *config, const lnl_sweep_options *opti
 /* Number of cells of a config. */
 size_t lnl_sweep_count(const lnl_config *config);
 
+/* Finds the setting of a noise section that lnl_corrupt_write and
+ * lnl_cell_labels draw, and writes its index into *index. A setting label
+ * (not NULL) names a class_conditional pair, "rho_pos/rho_neg" such as
+ * "0.3/0.1", compared as numbers. Otherwise rate does: the first listed
+ * rate equal to it, or setting 0 for a rate that a type other than
+ * class_conditional does not list (its class names are the same at every
+ * rate). Returns LNL_ERR_ARGUMENT, at the section's line of the config,
+ * for a label that is not "a/b" or not one of the section's pairs, for a
+ * label given with noise of another type, and for a rate that is the mean
+ * of two or more pairs. Returns LNL_ERR_CONFIG for a rate that is the mean
+ * of no pair. Each message lists the section's settings. */
+lnl_status lnl_cell_find_setting(const lnl_config *config, const lnl_noise_spec *noise,
+                                 double rate, const char *setting, size_t *index,
+                                 lnl_error *err);
+
 /* Writes one data section with its clean and noisy training labels, for the
- * given noise, rate and seed index, as CSV: the features, "split"
+ * given noise, setting (lnl_cell_find_setting; with a label the rate is
+ * the pair's mean) and seed index, as CSV: the features, "split"
  * (train/test), "clean" and "noisy" (test rows keep noisy = clean). */
 lnl_status lnl_corrupt_write(const lnl_config *config, const lnl_data_spec *data,
-                             const lnl_noise_spec *noise, double rate, int seed_index,
-                             const char *path, lnl_error *err);
+                             const lnl_noise_spec *noise, double rate, const char *setting,
+                             int seed_index, const char *path, lnl_error *err);
 
 /* Draws the split and the clean and noisy training labels of one (data,
- * noise, rate, seed index) cell as the sweep does, for the data set that
- * lnl_data_load returned for data. On success *train (row indices into
+ * noise, setting, seed index) cell as the sweep does, for the data set
+ * that lnl_data_load returned for data. rate and setting choose the
+ * setting as in lnl_corrupt_write. On success *train (row indices into
  * the data set), *clean and *noisy are new arrays of *n_train entries and
  * *transition the noise model's K x K matrix T, all freed by the caller
  * with free(); on failure they are NULL. */
 lnl_status lnl_cell_labels(const lnl_config *config, const lnl_dataset *dataset,
                            const lnl_data_spec *data, const lnl_noise_spec *noise, double rate,
-                           int seed_index, size_t *n_train, size_t **train, int **clean,
-                           int **noisy, double **transition, lnl_error *err);
+                           const char *setting, int seed_index, size_t *n_train, size_t **train,
+                           int **clean, int **noisy, double **transition, lnl_error *err);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "lnl/config.h"
 #include "lnl/log.h"
+#include "lnl/noise.h"
 #include "lnl/report.h"
 #include "lnl/sweep.h"
 
@@ -391,27 +392,89 @@ int lnl_cli_generate(int argc, char **argv)
 /* ---- lnl corrupt ----------------------------------------------------------- */
 
 static const char corrupt_help[] =
-    "usage: lnl corrupt CONFIG [--data NAME] [--noise NAME] [--rate R] [--seed I]\n"
-    "                          [--out FILE]\n"
+    "usage: lnl corrupt CONFIG [--data NAME] [--noise NAME] [--rate R | --setting P/N]\n"
+    "                          [--seed I] [--out FILE]\n"
     "\n"
     "Writes one data set as CSV with the features, a column \"test\" (1 for test\n"
     "rows), the clean class index \"clean\" and the label column \"noisy\": the\n"
     "corrupted label for training rows, the clean one for test rows. The split\n"
     "and the noise are those of the same cell in `lnl run`.\n"
     "\n"
-    "  --data NAME   data section (default: the first)\n"
-    "  --noise NAME  noise section (default: the first)\n"
-    "  --rate R      noise rate in [0, 1] (default: the section's first rate above 0)\n"
-    "  --seed I      seed index, 0 to seeds-1 (default 0)\n"
-    "  --out FILE    default OUTPUT/corrupt/DATA_NOISE_RATE_seedI.csv\n";
+    "  --data NAME    data section (default: the first)\n"
+    "  --noise NAME   noise section (default: the first)\n"
+    "  --rate R       noise rate in [0, 1] (default: the section's first setting\n"
+    "                 with a rate above 0)\n"
+    "  --setting P/N  class_conditional noise: one of the section's pairs, the\n"
+    "                 flip rates of the positive and the negative class, such as\n"
+    "                 0.3/0.1; needed when two pairs share the mean rate R\n"
+    "  --seed I       seed index, 0 to seeds-1 (default 0)\n"
+    "  --out FILE     default OUTPUT/corrupt/DATA_NOISE_SETTING_seedI.csv, where\n"
+    "                 SETTING is the rate, or the pair as P_N\n";
+
+/* Turns --rate and --setting of corrupt and plot-data into the rate and
+ * the setting label that choose the cell's noise setting. *setting is NULL
+ * when the rate alone names the setting. column receives the setting's
+ * name for file names: the pair as "0.3_0.1", else the rate. Without
+ * either option the section's first setting with a rate above 0 is
+ * chosen. Prints the error and returns the exit code, or returns 0. */
+static int choose_noise_setting(const char *command, const lnl_config *config,
+                                const lnl_noise_spec *noise, const char *rate_text,
+                                const char *setting_text, double *rate, const char **setting,
+                                char *label, size_t label_size, char *column, size_t column_size)
+{
+    size_t index = 0;
+    *setting = setting_text;
+    *rate = 0.0;
+    char *end = NULL;
+    if (rate_text != NULL && setting_text != NULL) {
+        fprintf(stderr, "lnl %s: --rate and --setting both choose the noise setting; give "
+                        "only one\n", command);
+        return 2;
+    }
+    if (rate_text != NULL &&
+        ((*rate = strtod(rate_text, &end)), *end != '\0' || !(*rate >= 0 && *rate <= 1))) {
+        fprintf(stderr, "lnl %s: invalid --rate \"%s\": expected a number in [0, 1]\n", command,
+                rate_text);
+        return 2;
+    }
+    if (rate_text == NULL && setting_text == NULL) {
+        size_t first = 0;
+        while (first < noise->n_rates && noise->rates[first] == 0.0)
+            first++;
+        index = first < noise->n_rates ? first : 0;
+        *rate = noise->rates[index];
+        lnl_noise_setting_label(noise, index, label, label_size);
+        if (label[0] != '\0')
+            *setting = label;
+    }
+
+    lnl_error err;
+    lnl_error_clear(&err);
+    if (lnl_cell_find_setting(config, noise, *rate, *setting, &index, &err) != LNL_OK)
+        return report_error(&err);
+    if (*setting != NULL)
+        *rate = noise->rates[index];
+    lnl_noise_setting_label(noise, index, label, label_size);
+    if (label[0] != '\0') {
+        *setting = label;
+        snprintf(column, column_size, "%s", label);
+    } else {
+        snprintf(column, column_size, "%g", *rate);
+    }
+    for (char *p = column; *p != '\0'; p++)
+        if (*p == '/')
+            *p = '_';
+    return 0;
+}
 
 int lnl_cli_corrupt(int argc, char **argv)
 {
     const char *out = NULL, *data_name = NULL, *noise_name = NULL, *rate_text = NULL;
-    const char *seed_text = NULL, *positional[1];
-    option options[] = {{"--out", &out, NULL},         {"--data", &data_name, NULL},
-                        {"--noise", &noise_name, NULL}, {"--rate", &rate_text, NULL},
-                        {"--seed", &seed_text, NULL},   {NULL, NULL, NULL}};
+    const char *setting_text = NULL, *seed_text = NULL, *positional[1];
+    option options[] = {{"--out", &out, NULL},           {"--data", &data_name, NULL},
+                        {"--noise", &noise_name, NULL},   {"--rate", &rate_text, NULL},
+                        {"--setting", &setting_text, NULL}, {"--seed", &seed_text, NULL},
+                        {NULL, NULL, NULL}};
     int n_positional;
     if (!parse_options(argc, argv, options, positional, 1, &n_positional, corrupt_help))
         return 2;
@@ -428,7 +491,8 @@ int lnl_cli_corrupt(int argc, char **argv)
     const lnl_noise_spec *noise = noise_name ? find_noise(config, noise_name) : &config->noise[0];
     long seed = 0;
     double rate = 0.0;
-    char *end = NULL;
+    const char *setting = NULL;
+    char label[LNL_NAME_MAX], column[LNL_NAME_MAX];
     if (data == NULL || noise == NULL) {
         fprintf(stderr, "lnl corrupt: no [%s %s] in %s\n", data == NULL ? "data" : "noise",
                 data == NULL ? data_name : noise_name, config->path);
@@ -437,16 +501,9 @@ int lnl_cli_corrupt(int argc, char **argv)
         fprintf(stderr, "lnl corrupt: invalid --seed \"%s\": expected 0 to %d\n", seed_text,
                 config->seeds - 1);
         code = 2;
-    } else if (rate_text != NULL &&
-               ((rate = strtod(rate_text, &end)), *end != '\0' || !(rate >= 0 && rate <= 1))) {
-        fprintf(stderr, "lnl corrupt: invalid --rate \"%s\": expected a number in [0, 1]\n",
-                rate_text);
-        code = 2;
-    }
-    if (code == 0 && rate_text == NULL) {
-        rate = noise->rates[0];
-        for (size_t r = 0; r < noise->n_rates && rate == 0.0; r++)
-            rate = noise->rates[r];
+    } else {
+        code = choose_noise_setting("corrupt", config, noise, rate_text, setting_text, &rate,
+                                    &setting, label, sizeof label, column, sizeof column);
     }
 
     if (code == 0) {
@@ -454,13 +511,13 @@ int lnl_cli_corrupt(int argc, char **argv)
         if (out != NULL)
             snprintf(path, sizeof path, "%s", out);
         else
-            snprintf(path, sizeof path, "%s/corrupt/%s_%s_%g_seed%ld.csv", config->output,
-                     data->name, noise->name, rate, seed);
+            snprintf(path, sizeof path, "%s/corrupt/%s_%s_%s_seed%ld.csv", config->output,
+                     data->name, noise->name, column, seed);
         lnl_error err;
         lnl_error_clear(&err);
         code = make_parent_folders(path);
-        if (code == 0 &&
-            lnl_corrupt_write(config, data, noise, rate, (int)seed, path, &err) != LNL_OK)
+        if (code == 0 && lnl_corrupt_write(config, data, noise, rate, setting, (int)seed, path,
+                                           &err) != LNL_OK)
             code = report_error(&err);
         if (code == 0)
             fprintf(stderr, "lnl: wrote %s\n", path);
@@ -472,26 +529,73 @@ int lnl_cli_corrupt(int argc, char **argv)
 /* ---- lnl report and lnl schema ------------------------------------------- */
 
 static const char report_help[] =
-    "usage: lnl report DIR [--baseline NAME] [--alpha A] [--no-figures]\n"
+    "usage: lnl report DIR [--baseline NAME] [--alpha A] [--methods A,B,...]\n"
+    "                  [--no-figures]\n"
     "\n"
     "Rebuilds every table and figure of DIR from DIR/runs.csv alone and prints\n"
     "DIR/summary.md: tables in Markdown, CSV, LaTeX and JSON in DIR/tables (one\n"
     "per data set and noise section, and the combined table combined.*),\n"
     "accuracy-against-noise-rate figures in DIR/figures (PDF, SVG and PNG). Every\n"
     "method is compared with the baseline by a two-sided Wilcoxon signed-rank\n"
-    "test paired over seeds.\n"
+    "test paired over seeds. Settings of class_conditional noise (0.3/0.1) are\n"
+    "evenly spaced categories on the figures' x axis, since two pairs can share\n"
+    "a mean rate.\n"
     "\n"
-    "  --baseline NAME  method to compare against (default: the baseline in\n"
-    "                   DIR/manifest.json, else the first method of runs.csv)\n"
-    "  --alpha A        significance level of the marks, in (0, 1) (default 0.05)\n"
-    "  --no-figures     write the tables and summary.md only\n";
+    "  --baseline NAME     method to compare against (default: the baseline in\n"
+    "                      DIR/manifest.json, else the first method of runs.csv;\n"
+    "                      with --methods, the first listed method when the\n"
+    "                      list leaves out the manifest's)\n"
+    "  --alpha A           significance level of the marks, in (0, 1) (default 0.05)\n"
+    "  --methods A,B,...   report only these methods of runs.csv, in this order,\n"
+    "                      in every table and figure (default: all, in order of\n"
+    "                      first appearance)\n"
+    "  --no-figures        write the tables and summary.md only\n";
+
+/* Splits the comma-separated --methods list into names, trimming spaces,
+ * into *names (free the array and *text). Prints the error and returns
+ * false for an empty name. */
+static bool split_methods(const char *list, char **text, const char ***names, size_t *n)
+{
+    *n = 0;
+    *names = NULL;
+    *text = strdup(list);
+    size_t capacity = 1;
+    for (const char *p = list; *p != '\0'; p++)
+        capacity += *p == ',';
+    *names = malloc(capacity * sizeof(char *));
+    if (*text == NULL || *names == NULL) {
+        fprintf(stderr, "lnl report: out of memory\n");
+        return false;
+    }
+    char *name = *text;
+    for (;;) {
+        char *comma = strchr(name, ',');
+        if (comma != NULL)
+            *comma = '\0';
+        while (*name == ' ')
+            name++;
+        size_t length = strlen(name);
+        while (length > 0 && name[length - 1] == ' ')
+            name[--length] = '\0';
+        if (length == 0) {
+            fprintf(stderr, "lnl report: invalid --methods \"%s\": expected method names "
+                            "separated by commas, such as baseline,forward\n", list);
+            return false;
+        }
+        (*names)[(*n)++] = name;
+        if (comma == NULL)
+            return true;
+        name = comma + 1;
+    }
+}
 
 int lnl_cli_report(int argc, char **argv)
 {
-    const char *baseline = NULL, *alpha_text = NULL, *positional[1];
+    const char *baseline = NULL, *alpha_text = NULL, *methods_text = NULL, *positional[1];
     bool no_figures = false;
     option options[] = {{"--baseline", &baseline, NULL}, {"--alpha", &alpha_text, NULL},
-                        {"--no-figures", NULL, &no_figures}, {NULL, NULL, NULL}};
+                        {"--methods", &methods_text, NULL}, {"--no-figures", NULL, &no_figures},
+                        {NULL, NULL, NULL}};
     int n_positional;
     if (!parse_options(argc, argv, options, positional, 1, &n_positional, report_help))
         return 2;
@@ -499,7 +603,7 @@ int lnl_cli_report(int argc, char **argv)
         fprintf(stderr, "lnl report: missing DIR\n%s", report_help);
         return 2;
     }
-    lnl_report_options report_options = {baseline, 0.05, no_figures};
+    lnl_report_options report_options = {baseline, 0.05, no_figures, NULL, 0};
     char *end = NULL;
     if (alpha_text != NULL &&
         ((report_options.alpha = strtod(alpha_text, &end)), *end != '\0' ||
@@ -508,9 +612,21 @@ int lnl_cli_report(int argc, char **argv)
                 alpha_text);
         return 2;
     }
+    char *methods_copy = NULL;
+    const char **methods = NULL;
+    if (methods_text != NULL &&
+        !split_methods(methods_text, &methods_copy, &methods, &report_options.n_methods)) {
+        free(methods_copy);
+        free(methods);
+        return 2;
+    }
+    report_options.methods = methods;
     lnl_error err;
     lnl_error_clear(&err);
-    if (lnl_report_write_with_options(positional[0], &report_options, &err) != LNL_OK)
+    lnl_status status = lnl_report_write_with_options(positional[0], &report_options, &err);
+    free(methods_copy);
+    free(methods);
+    if (status != LNL_OK)
         return report_error(&err);
     char path[LNL_PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/summary.md", positional[0]);
@@ -521,30 +637,37 @@ int lnl_cli_report(int argc, char **argv)
 /* ---- lnl plot-data ---------------------------------------------------------- */
 
 static const char plot_data_help[] =
-    "usage: lnl plot-data CONFIG [--data NAME] [--noise NAME] [--rate R] [--seed I]\n"
-    "                            [--out DIR]\n"
+    "usage: lnl plot-data CONFIG [--data NAME] [--noise NAME] [--rate R | --setting P/N]\n"
+    "                            [--seed I] [--out DIR]\n"
     "\n"
     "Draws the training rows of one cell, with the split and the noisy labels\n"
     "that `lnl run` uses: a scatter plot with the clean labels, one with the\n"
     "noisy labels and a ring around each flipped point, and heat maps of the\n"
     "noise model's transition matrix and of the one realized in the labels.\n"
-    "Data with more than two features is projected on its first two principal\n"
-    "components. Each figure is written as PDF, SVG and PNG.\n"
+    "The heat maps number the classes 0 to K-1, as those of `lnl run` do, and\n"
+    "a caption gives each number's class name. Data with more than two\n"
+    "features is projected on its first two principal components. Each figure\n"
+    "is written as PDF, SVG and PNG.\n"
     "\n"
-    "  --data NAME   data section (default: the first)\n"
-    "  --noise NAME  noise section (default: the first)\n"
-    "  --rate R      noise rate in [0, 1] (default: the section's first rate above 0)\n"
-    "  --seed I      seed index, 0 to seeds-1 (default 0)\n"
-    "  --out DIR     output folder (default OUTPUT/figures, OUTPUT being the\n"
-    "                config's output folder)\n";
+    "  --data NAME    data section (default: the first)\n"
+    "  --noise NAME   noise section (default: the first)\n"
+    "  --rate R       noise rate in [0, 1] (default: the section's first setting\n"
+    "                 with a rate above 0)\n"
+    "  --setting P/N  class_conditional noise: one of the section's pairs, the\n"
+    "                 flip rates of the positive and the negative class, such as\n"
+    "                 0.3/0.1; needed when two pairs share the mean rate R\n"
+    "  --seed I       seed index, 0 to seeds-1 (default 0)\n"
+    "  --out DIR      output folder (default OUTPUT/figures, OUTPUT being the\n"
+    "                 config's output folder)\n";
 
 int lnl_cli_plot_data(int argc, char **argv)
 {
     const char *out = NULL, *data_name = NULL, *noise_name = NULL, *rate_text = NULL;
-    const char *seed_text = NULL, *positional[1];
-    option options[] = {{"--out", &out, NULL},         {"--data", &data_name, NULL},
-                        {"--noise", &noise_name, NULL}, {"--rate", &rate_text, NULL},
-                        {"--seed", &seed_text, NULL},   {NULL, NULL, NULL}};
+    const char *setting_text = NULL, *seed_text = NULL, *positional[1];
+    option options[] = {{"--out", &out, NULL},           {"--data", &data_name, NULL},
+                        {"--noise", &noise_name, NULL},   {"--rate", &rate_text, NULL},
+                        {"--setting", &setting_text, NULL}, {"--seed", &seed_text, NULL},
+                        {NULL, NULL, NULL}};
     int n_positional;
     if (!parse_options(argc, argv, options, positional, 1, &n_positional, plot_data_help))
         return 2;
@@ -561,7 +684,8 @@ int lnl_cli_plot_data(int argc, char **argv)
     const lnl_noise_spec *noise = noise_name ? find_noise(config, noise_name) : &config->noise[0];
     long seed = 0;
     double rate = 0.0;
-    char *end = NULL;
+    const char *setting = NULL;
+    char label[LNL_NAME_MAX], column[LNL_NAME_MAX];
     if (data == NULL || noise == NULL) {
         fprintf(stderr, "lnl plot-data: no [%s %s] in %s\n", data == NULL ? "data" : "noise",
                 data == NULL ? data_name : noise_name, config->path);
@@ -570,16 +694,9 @@ int lnl_cli_plot_data(int argc, char **argv)
         fprintf(stderr, "lnl plot-data: invalid --seed \"%s\": expected 0 to %d\n", seed_text,
                 config->seeds - 1);
         code = 2;
-    } else if (rate_text != NULL &&
-               ((rate = strtod(rate_text, &end)), *end != '\0' || !(rate >= 0 && rate <= 1))) {
-        fprintf(stderr, "lnl plot-data: invalid --rate \"%s\": expected a number in [0, 1]\n",
-                rate_text);
-        code = 2;
-    }
-    if (code == 0 && rate_text == NULL) {
-        rate = noise->rates[0];
-        for (size_t r = 0; r < noise->n_rates && rate == 0.0; r++)
-            rate = noise->rates[r];
+    } else {
+        code = choose_noise_setting("plot-data", config, noise, rate_text, setting_text, &rate,
+                                    &setting, label, sizeof label, column, sizeof column);
     }
 
     if (code == 0) {
@@ -590,8 +707,8 @@ int lnl_cli_plot_data(int argc, char **argv)
             snprintf(folder, sizeof folder, "%s/figures", config->output);
         lnl_error err;
         lnl_error_clear(&err);
-        if (lnl_report_plot_data(config, data, noise, rate, (int)seed, folder, stem, sizeof stem,
-                                 &err) != LNL_OK)
+        if (lnl_report_plot_data(config, data, noise, rate, setting, (int)seed, folder, stem,
+                                 sizeof stem, &err) != LNL_OK)
             code = report_error(&err);
         else
             fprintf(stderr, "lnl: wrote scatter_clean_%s, scatter_noisy_%s and transition_%s "
