@@ -102,10 +102,18 @@ typedef struct lnl_sweep_options {
      * finish, runs.csv and the tables are written for the runs done, and
      * the sweep returns LNL_ERR_INTERRUPTED. A signal handler may set it. */
     const atomic_int *cancel;
+    /* Shard shard_index of shard_count (1-based) runs only the cells whose
+     * plan position p has p % shard_count == shard_index - 1; runs.csv
+     * then contains only those rows, and a resumed runs.csv loses the rows
+     * of other cells. shard_count 0 runs every cell; a shard_index outside
+     * 1..shard_count is LNL_ERR_ARGUMENT. lnl_merge_folders (lnl/merge.h)
+     * joins the folders of all shards. */
+    int shard_index;
+    int shard_count;
 } lnl_sweep_options;
 
 typedef struct lnl_sweep_summary {
-    size_t n_runs;           /* cells in the plan */
+    size_t n_runs;           /* cells in the plan, or in the shard when sharded */
     size_t n_resumed;        /* runs taken from an earlier sweep's runs.csv */
     size_t n_recorded;       /* rows in runs.csv at the end */
     size_t n_failed;         /* among the recorded rows */
@@ -148,6 +156,16 @@ lnl_status lnl_sweep_run(const lnl_config *config, const lnl_sweep_options *opti
 
 /* Number of cells of a config. */
 size_t lnl_sweep_count(const lnl_config *config);
+
+/* Returns the header line of runs.csv, with its line break. */
+const char *lnl_sweep_runs_header(void);
+
+/* Returns the plan position of the run that one row of runs.csv records,
+ * from its dataset, noise, rate, setting, method and seed fields; row is
+ * one line without its line break. Returns lnl_sweep_count(config) when
+ * the row has another number of fields than the header or names no cell
+ * of config. */
+size_t lnl_sweep_row_position(const lnl_config *config, const char *row);
 
 /* Finds the setting of a noise section that lnl_corrupt_write and
  * lnl_cell_labels draw, and writes its index into *index. A setting label
