@@ -172,7 +172,8 @@ static char *read_text_file(const char *path, size_t *length)
     return text;
 }
 
-static void write_manifest_body(FILE *file, const char *dir, const lnl_config *config)
+static void write_manifest_body(FILE *file, const char *dir, const lnl_config *config,
+                                const char *config_text)
 {
     fputs("{\n  \"format\": \"lnl-manifest-1\",\n  \"lnl_version\": ", file);
     lnl_json_write_string(file, LNL_VERSION);
@@ -208,8 +209,10 @@ static void write_manifest_body(FILE *file, const char *dir, const lnl_config *c
     lnl_json_write_string(file, config->baseline);
 
     fputs(",\n  \"config_text\": ", file);
-    char *text = read_text_file(config->path, NULL);
-    if (text != NULL) {
+    char *text = config_text != NULL ? NULL : read_text_file(config->path, NULL);
+    if (config_text != NULL) {
+        lnl_json_write_string(file, config_text);
+    } else if (text != NULL) {
         lnl_json_write_string(file, text);
         free(text);
     } else {
@@ -223,6 +226,12 @@ static void write_manifest_body(FILE *file, const char *dir, const lnl_config *c
 
 lnl_status lnl_manifest_write(const char *dir, const lnl_config *config, lnl_error *err)
 {
+    return lnl_manifest_write_text(dir, config, NULL, err);
+}
+
+lnl_status lnl_manifest_write_text(const char *dir, const lnl_config *config,
+                                   const char *config_text, lnl_error *err)
+{
     char path[LNL_PATH_MAX + 32], temp[LNL_PATH_MAX + 48];
     snprintf(path, sizeof path, "%s/manifest.json", dir);
     snprintf(temp, sizeof temp, "%s.tmp", path);
@@ -230,7 +239,7 @@ lnl_status lnl_manifest_write(const char *dir, const lnl_config *config, lnl_err
     if (file == NULL)
         return lnl_error_set(err, LNL_ERR_IO, temp, 0, "cannot write: %s", strerror(errno));
 
-    write_manifest_body(file, dir, config);
+    write_manifest_body(file, dir, config, config_text);
 
     bool failed = ferror(file) != 0;
     failed |= fclose(file) != 0;

@@ -46,6 +46,13 @@ void lnl_manifest_set_invocation(int argc, char *const *argv);
  * be recorded instead of the text that was run. */
 lnl_status lnl_manifest_write(const char *dir, const lnl_config *config, lnl_error *err);
 
+/* Same, with config_text recorded as the config's text instead of the
+ * content of config->path; NULL reads the file as lnl_manifest_write does.
+ * lnl merge uses it, because the config file of the shards may not exist
+ * where the folders are merged. */
+lnl_status lnl_manifest_write_text(const char *dir, const lnl_config *config,
+                                   const char *config_text, lnl_error *err);
+
 /* Reads the top-level string member `key` of DIR/manifest.json into out
  * (at most size - 1 bytes, NUL-terminated, \uXXXX escapes decoded to
  * UTF-8). *found is false, with LNL_OK, when the file does not exist or
