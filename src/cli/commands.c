@@ -12,9 +12,11 @@
 
 #include "lnl/config.h"
 #include "lnl/log.h"
+#include "lnl/merge.h"
 #include "lnl/noise.h"
 #include "lnl/report.h"
 #include "lnl/sweep.h"
+#include "mpi_mode.h"
 
 /* ---- Shared helpers --------------------------------------------------------- */
 
@@ -128,7 +130,8 @@ static void print_file(const char *path)
 /* ---- lnl run --------------------------------------------------------------- */
 
 static const char run_help[] =
-    "usage: lnl run CONFIG [--out DIR] [--jobs N] [--force] [--quiet] [--verbose]\n"
+    "usage: lnl run CONFIG [--out DIR] [--jobs N] [--shard I/N] [--force] [--quiet]\n"
+    "               [--verbose]\n"
     "\n"
     "Runs every data x noise x rate x method x seed cell of CONFIG. Writes\n"
     "DIR/runs.csv (one row per run), DIR/tables/*.md and *.csv (test accuracy,\n"
@@ -145,9 +148,16 @@ static const char run_help[] =
     "Ctrl-C (SIGINT) or SIGTERM lets the runs in progress finish, writes the\n"
     "tables of the runs done and exits with 130 or 143; a second signal exits\n"
     "at once.\n"
+    "In a build with -Dmpi=enabled, `mpirun -np P lnl run CONFIG` runs shard\n"
+    "R+1 of P on rank R in DIR/shard-R+1-of-P, and rank 0 merges them into DIR.\n"
     "\n"
     "  --out DIR    output folder (default: the config's [experiment] output)\n"
-    "  --jobs N     runs in parallel (default: the number of cores)\n"
+    "  --jobs N     runs in parallel (default: the number of cores; 1 per rank\n"
+    "               under mpirun)\n"
+    "  --shard I/N  run only shard I of N (1 <= I <= N): the cells whose position\n"
+    "               in the plan, counted from 0, leaves remainder I-1 when divided\n"
+    "               by N; the default DIR is OUTPUT/shard-I-of-N, and `lnl merge`\n"
+    "               joins the N folders\n"
     "  --force      resume even if DIR holds runs of other settings: keep the\n"
     "               runs the changes do not affect and run the others again\n"
     "  --quiet      print only errors\n"
@@ -212,13 +222,37 @@ static void print_progress(void *context, size_t done, size_t total, const lnl_r
         fputc('\n', stderr);
 }
 
+/* Parses --shard "I/N" into *index and *count. Prints the error and
+ * returns false when the text is not two integers with 1 <= I <= N. */
+static bool parse_shard(const char *text, int *index, int *count)
+{
+    char first[32];
+    const char *slash = strchr(text, '/');
+    long i = 0, n = 0;
+    bool valid = slash != NULL && (size_t)(slash - text) < sizeof first;
+    if (valid) {
+        memcpy(first, text, (size_t)(slash - text));
+        first[slash - text] = '\0';
+        valid = parse_int(first, 1, 1000000, &i) && parse_int(slash + 1, 1, 1000000, &n);
+    }
+    if (!valid || i > n) {
+        fprintf(stderr, "lnl run: invalid --shard \"%s\": expected I/N with integers "
+                        "1 <= I <= N <= 1000000, such as 2/4\n", text);
+        return false;
+    }
+    *index = (int)i;
+    *count = (int)n;
+    return true;
+}
+
 int lnl_cli_run(int argc, char **argv)
 {
-    const char *out = NULL, *jobs_text = NULL, *positional[1];
+    const char *out = NULL, *jobs_text = NULL, *shard_text = NULL, *positional[1];
     bool quiet = false, verbose = false, force = false;
     option options[] = {{"--out", &out, NULL},        {"--jobs", &jobs_text, NULL},
-                        {"--force", NULL, &force},    {"--quiet", NULL, &quiet},
-                        {"--verbose", NULL, &verbose}, {NULL, NULL, NULL}};
+                        {"--shard", &shard_text, NULL}, {"--force", NULL, &force},
+                        {"--quiet", NULL, &quiet},    {"--verbose", NULL, &verbose},
+                        {NULL, NULL, NULL}};
     int n_positional;
     if (!parse_options(argc, argv, options, positional, 1, &n_positional, run_help))
         return 2;
@@ -232,7 +266,17 @@ int lnl_cli_run(int argc, char **argv)
                 jobs_text);
         return 2;
     }
+    int shard_index = 0, shard_count = 0;
+    if (shard_text != NULL && !parse_shard(shard_text, &shard_index, &shard_count))
+        return 2;
+    if (shard_text != NULL && lnl_cli_mpi_size() > 1) {
+        fprintf(stderr, "lnl run: --shard and mpirun both split the cells; use one of them\n");
+        return 2;
+    }
 
+    /* under mpirun only rank 0 prints more than errors */
+    bool root = lnl_cli_mpi_rank() == 0;
+    quiet = quiet || !root;
     lnl_log_set_sink(stderr_sink, NULL,
                      quiet ? LNL_LOG_ERROR : verbose ? LNL_LOG_DEBUG : LNL_LOG_WARNING);
     lnl_config *config = NULL;
@@ -240,17 +284,27 @@ int lnl_cli_run(int argc, char **argv)
     if (code != 0)
         return code;
 
+    char shard_output[LNL_PATH_MAX + 64];
+    if (shard_text != NULL && out == NULL) {
+        snprintf(shard_output, sizeof shard_output, "%s/shard-%d-of-%d", config->output,
+                 shard_index, shard_count);
+        out = shard_output;
+    }
     progress_state progress = {isatty(fileno(stderr)) && !quiet};
     lnl_sweep_options sweep_options = {out, (int)jobs, print_progress, &progress, force,
-                                       &interrupt_signal};
+                                       &interrupt_signal, shard_index, shard_count};
     lnl_sweep_summary summary;
     lnl_error err;
     lnl_error_clear(&err);
     atomic_store(&interrupt_signal, 0);
     set_interrupt_handlers(handle_interrupt);
-    lnl_status status = lnl_sweep_run(config, &sweep_options, &summary, &err);
+    lnl_status status = lnl_cli_mpi_size() > 1
+                            ? lnl_cli_mpi_sweep(config, &sweep_options, &summary, &err)
+                            : lnl_sweep_run(config, &sweep_options, &summary, &err);
     set_interrupt_handlers(SIG_DFL);
     lnl_config_destroy(config);
+    if (!root)
+        return status == LNL_OK || status == LNL_ERR_INTERRUPTED ? 0 : exit_code_for(status);
 
     if (status == LNL_ERR_INTERRUPTED) {
         int signal_number = atomic_load(&interrupt_signal);
@@ -283,6 +337,58 @@ int lnl_cli_run(int argc, char **argv)
     fprintf(stderr, "lnl: %zu runs%s, %zu failed, %zu not converged; results in %s\n",
             summary.n_runs, resumed, summary.n_failed, summary.n_not_converged,
             summary.output);
+    return summary.n_failed > 0 ? 1 : 0;
+}
+
+/* ---- lnl merge ------------------------------------------------------------- */
+
+static const char merge_help[] =
+    "usage: lnl merge OUT DIR... [--partial] [--quiet]\n"
+    "\n"
+    "Joins the output folders of `lnl run CONFIG --shard I/N` for I = 1..N into\n"
+    "OUT, which then holds what one `lnl run CONFIG --out OUT` writes: runs.csv\n"
+    "with every row in plan order (equal apart from fit_seconds), .lnl-state,\n"
+    "manifest.json and the tables, which are printed. The folders must come\n"
+    "from the same config and data, and no run may be in two of them. Running\n"
+    "`lnl run CONFIG --out OUT` afterwards resumes from OUT.\n"
+    "\n"
+    "  --partial  merge even when runs of the plan are in none of the folders\n"
+    "             (unfinished shards); the tables cover the runs present\n"
+    "  --quiet    print only errors\n";
+
+int lnl_cli_merge(int argc, char **argv)
+{
+    bool partial = false, quiet = false;
+    const char *positional[1024];
+    option options[] = {{"--partial", NULL, &partial}, {"--quiet", NULL, &quiet},
+                        {NULL, NULL, NULL}};
+    int n_positional;
+    if (!parse_options(argc, argv, options, positional, 1024, &n_positional, merge_help))
+        return 2;
+    if (n_positional < 2) {
+        fprintf(stderr, "lnl merge: expected OUT and at least one folder DIR\n%s", merge_help);
+        return 2;
+    }
+
+    lnl_log_set_sink(stderr_sink, NULL, quiet ? LNL_LOG_ERROR : LNL_LOG_WARNING);
+    lnl_merge_options merge_options = {partial};
+    lnl_merge_summary summary;
+    lnl_error err;
+    lnl_error_clear(&err);
+    const char *output = positional[0];
+    if (lnl_merge_folders(output, positional + 1, (size_t)n_positional - 1, &merge_options,
+                          &summary, &err) != LNL_OK)
+        return report_error(&err);
+
+    if (!quiet) {
+        char path[LNL_PATH_MAX + 32];
+        snprintf(path, sizeof path, "%s/summary.md", output);
+        print_file(path);
+    }
+    fprintf(stderr, "lnl: merged %d folders: %zu of %zu runs, %zu failed, %zu not converged; "
+                    "results in %s\n",
+            n_positional - 1, summary.n_recorded, summary.n_runs, summary.n_failed,
+            summary.n_not_converged, output);
     return summary.n_failed > 0 ? 1 : 0;
 }
 

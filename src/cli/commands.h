@@ -5,6 +5,7 @@
 #define LNL_CLI_COMMANDS_H
 
 int lnl_cli_run(int argc, char **argv);
+int lnl_cli_merge(int argc, char **argv);
 int lnl_cli_generate(int argc, char **argv);
 int lnl_cli_corrupt(int argc, char **argv);
 int lnl_cli_report(int argc, char **argv);

@@ -5,6 +5,7 @@
 #include "lnl_version.h"
 #include "lnl/manifest.h"
 #include "commands.h"
+#include "mpi_mode.h"
 
 static const char usage[] =
     "usage: lnl COMMAND [ARGS]\n"
@@ -15,6 +16,7 @@ static const char usage[] =
     "commands:\n"
     "  run CONFIG       run every data x noise x rate x method x seed cell; write\n"
     "                   runs.csv and accuracy tables into the output folder\n"
+    "  merge OUT DIR... join the folders of `run --shard I/N` into OUT\n"
     "  generate CONFIG  write each [data] section's data set as CSV\n"
     "  corrupt CONFIG   write one data set with its split, clean and noisy labels\n"
     "  report DIR       rebuild the tables and figures of DIR from DIR/runs.csv\n"
@@ -30,6 +32,10 @@ static const char usage[] =
 int main(int argc, char **argv)
 {
     lnl_manifest_set_invocation(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "run") == 0 && !lnl_cli_mpi_start(&argc, &argv)) {
+        fputs("lnl: MPI_Init failed\n", stderr);
+        return 1;
+    }
     if (argc < 2) {
         fputs(usage, stderr);
         return 2;
@@ -45,8 +51,13 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    if (strcmp(command, "run") == 0)
-        return lnl_cli_run(argc - 1, argv + 1);
+    if (strcmp(command, "run") == 0) {
+        int code = lnl_cli_run(argc - 1, argv + 1);
+        lnl_cli_mpi_finish();
+        return code;
+    }
+    if (strcmp(command, "merge") == 0)
+        return lnl_cli_merge(argc - 1, argv + 1);
     if (strcmp(command, "generate") == 0)
         return lnl_cli_generate(argc - 1, argv + 1);
     if (strcmp(command, "corrupt") == 0)
