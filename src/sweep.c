@@ -1774,10 +1774,10 @@ lnl_status lnl_sweep_run(const lnl_config *config, const lnl_sweep_options *opti
         /* BLAS stays single-threaded inside every cell, also when one cell
          * runs alone, because its thread count changes the results. On a
          * 100000 x 100 binary fit (OpenBLAS 0.3.21, Haswell kernels, 2 cores)
-         * 2 threads gave the same objective bits but 80 of the 101
-         * coefficients differed in the last bits, since the threaded gemv
-         * sums in another order; the 10-class fit, all gemm, was equal.
-         * Parallelism comes from running cells at once instead. */
+         * 2 threads gave the same objective bits, but 80 of the 101
+         * coefficients differed in the last bits. The binary model calls
+         * gemv, and a 10-class fit, which calls gemm, was equal. So
+         * parallelism comes from running cells at once instead. */
         openblas_set_num_threads(1);
         run_pool(&state, options->jobs > 0 ? options->jobs : default_jobs());
 
