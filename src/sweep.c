@@ -1303,11 +1303,13 @@ static bool cell_reusable(const lnl_config *config, const reuse_rules *rules, co
 }
 
 /* Takes the reusable rows of an earlier runs.csv (text, with its header
- * already checked) into state->rows. A last line without its line break
- * was cut off by a crash, so it is dropped. Rows that cannot be used are
- * dropped too, and their cells run again. */
-static lnl_status take_recorded_rows(sweep_state *state, char *text, const char *path,
-                                     const reuse_rules *rules, lnl_error *err)
+ * already checked) of folder dir into state->rows. A last line without its
+ * line break was cut off by a crash, so it is dropped. Rows that cannot be
+ * used are dropped too, and their cells run again. Rows of other shards
+ * are LNL_ERR_ARGUMENT at dir unless options->force is set. */
+static lnl_status take_recorded_rows(sweep_state *state, const char *dir, char *text,
+                                     const char *path, const reuse_rules *rules,
+                                     lnl_error *err)
 {
     run_columns columns;
     if (!find_run_columns(&columns))
@@ -1320,7 +1322,7 @@ static lnl_status take_recorded_rows(sweep_state *state, char *text, const char 
     lnl_status status = LNL_OK;
     long line_number = 1;
     char *line = strchr(text, '\n') + 1;  /* after the header */
-    size_t n_dropped = 0;
+    size_t n_dropped = 0, n_other_shards = 0;
     while (*line != '\0' && status == LNL_OK) {
         line_number++;
         char *end = strchr(line, '\n');
@@ -1342,6 +1344,16 @@ static lnl_status take_recorded_rows(sweep_state *state, char *text, const char 
         size_t index = state->n_cells;
         if (split_fields(line, fields, columns.count) == columns.count)
             index = find_cell(state, fields, &columns);
+
+        /* Another shard's row may exist nowhere else, so it is counted and
+         * the sweep stops below instead of dropping it, unless forced. */
+        if (index < state->n_cells && state->rows[index] == NULL && !in_shard(state, index) &&
+            !state->options->force) {
+            n_other_shards++;
+            free(row);
+            line = end + 1;
+            continue;
+        }
         if (index == state->n_cells || state->rows[index] != NULL || !in_shard(state, index) ||
             !cell_reusable(state->config, rules, &state->cells[index])) {
             if (index == state->n_cells || state->rows[index] != NULL || !in_shard(state, index))
@@ -1364,6 +1376,14 @@ static lnl_status take_recorded_rows(sweep_state *state, char *text, const char 
     }
     if (n_dropped > 0)
         lnl_log(LNL_LOG_INFO, "%s: %zu recorded runs will run again", path, n_dropped);
+    if (status == LNL_OK && n_other_shards > 0)
+        status = lnl_error_set(err, LNL_ERR_ARGUMENT, dir, 0,
+                               "the folder contains %zu runs of shards other than shard %d "
+                               "of %d, which resuming would delete; write each shard into "
+                               "its own folder, or force the resume (lnl run --force) to "
+                               "delete them",
+                               n_other_shards, state->options->shard_index,
+                               state->options->shard_count);
     free(fields);
     return status;
 }
@@ -1456,7 +1476,7 @@ static lnl_status resume_recorded_runs(sweep_state *state, const char *dir,
 
     reuse_rules rules = {current, &recorded,
                          section_unchanged(current, &recorded, "experiment")};
-    status = take_recorded_rows(state, runs_text, runs_path, &rules, err);
+    status = take_recorded_rows(state, dir, runs_text, runs_path, &rules, err);
 
 cleanup:
     settings_free(&recorded);

@@ -322,6 +322,56 @@ static void shard_rejects_invalid_index(void **state)
     remove_tree(dir);
 }
 
+static void shard_rejects_folder_of_other_shard(void **state)
+{
+    (void)state;
+    char dir[64];
+    make_temp_dir(dir, sizeof dir);
+    test_path config = path_in(dir, "shard.ini");
+    test_path folder = path_in(dir, "out");
+    lnl_sweep_summary summary;
+    lnl_error err;
+    assert_int_equal(run_shard(shard_config, config.text, folder.text, 1, SHARDS, &summary, &err),
+                     LNL_OK);
+    assert_int_equal(summary.n_recorded, 11);
+    char *before = lnl_read_text(path_in(folder.text, "runs.csv").text);
+    assert_non_null(before);
+
+    /* shard 2 into the folder of shard 1 keeps shard 1's rows */
+    assert_int_equal(run_shard(shard_config, config.text, folder.text, 2, SHARDS, &summary, &err),
+                     LNL_ERR_ARGUMENT);
+    assert_string_equal(err.file, folder.text);
+    assert_non_null(strstr(err.message, "11 runs of shards other than shard 2 of 3"));
+    char *after = lnl_read_text(path_in(folder.text, "runs.csv").text);
+    assert_non_null(after);
+    assert_string_equal(after, before);
+    free(after);
+
+    /* with force the other shard's rows are deleted and shard 2 runs */
+    write_text(config.text, shard_config);
+    lnl_config *parsed = parse_config(shard_config, config.text);
+    lnl_sweep_options options = {.output = folder.text, .jobs = 2, .force = true,
+                                 .shard_index = 2, .shard_count = SHARDS};
+    lnl_error_clear(&err);
+    assert_int_equal(lnl_sweep_run(parsed, &options, &summary, &err), LNL_OK);
+    assert_int_equal(summary.n_resumed, 0);
+    assert_int_equal(summary.n_recorded, 11);
+    char *forced = lnl_read_text(path_in(folder.text, "runs.csv").text);
+    assert_non_null(forced);
+    assert_int_equal(count_lines(forced), 12);
+    for (char *line = strchr(forced, '\n') + 1; *line != '\0';) {
+        char *end = strchr(line, '\n');
+        *end = '\0';
+        assert_int_equal(lnl_sweep_row_position(parsed, line) % SHARDS, 1);
+        line = end + 1;
+    }
+
+    free(forced);
+    free(before);
+    lnl_config_destroy(parsed);
+    remove_tree(dir);
+}
+
 /* ---- merging ---------------------------------------------------------------- */
 
 static void merge_three_shards_equals_full_run(void **state)
@@ -541,16 +591,69 @@ static void cli_shard_and_merge(void **state)
     remove_tree(dir);
 }
 
+static void cli_shards_share_out_folder(void **state)
+{
+    (void)state;
+    char dir[64];
+    make_temp_dir(dir, sizeof dir);
+    write_text(path_in(dir, "shard.ini").text, shard_config);
+    char *err_text = NULL;
+
+    /* three shards with one --out write three subfolders and drop nothing */
+    static const size_t expected_rows[SHARDS] = {11, 11, 10};
+    for (int i = 1; i <= SHARDS; i++) {
+        char shard[16];
+        snprintf(shard, sizeof shard, "%d/%d", i, SHARDS);
+        const char *args[] = {"run", "shard.ini", "--shard", shard, "--out", "same", "--quiet",
+                              NULL};
+        assert_int_equal(lnl_run(args, dir, dir, NULL, &err_text), 0);
+        assert_null(strstr(err_text, "dropped"));
+        free(err_text);
+    }
+    for (int i = 1; i <= SHARDS; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "same/shard-%d-of-%d", i, SHARDS);
+        char *rows = runs_without_timing(path_in(dir, name).text);
+        assert_int_equal(count_lines(rows), expected_rows[i - 1] + 1);
+        free(rows);
+    }
+    struct stat info;
+    assert_int_not_equal(stat(path_in(dir, "same/runs.csv").text, &info), 0);
+    const char *merge[] = {"merge", "merged", "same/shard-1-of-3", "same/shard-2-of-3",
+                           "same/shard-3-of-3", NULL};
+    assert_int_equal(lnl_run(merge, dir, dir, NULL, &err_text), 0);
+    assert_non_null(strstr(err_text, "merged 3 folders: 32 of 32 runs"));
+    free(err_text);
+
+    /* a shard folder that contains another shard's rows is a usage error */
+    assert_int_equal(rename(path_in(dir, "same/shard-3-of-3").text,
+                            path_in(dir, "shard-3-moved").text), 0);
+    assert_int_equal(rename(path_in(dir, "same/shard-1-of-3").text,
+                            path_in(dir, "same/shard-3-of-3").text), 0);
+    const char *args[] = {"run", "shard.ini", "--shard", "3/3", "--out", "same", NULL};
+    assert_int_equal(lnl_run(args, dir, dir, NULL, &err_text), 2);
+    assert_non_null(strstr(err_text, "same/shard-3-of-3"));
+    assert_non_null(strstr(err_text, "11 runs of shards other than shard 3 of 3"));
+    free(err_text);
+    char *kept = runs_without_timing(path_in(dir, "same/shard-3-of-3").text);
+    assert_int_equal(count_lines(kept), 12);
+    free(kept);
+
+    remove_tree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(shard_slices_partition_plan),
         cmocka_unit_test(shard_rejects_invalid_index),
+        cmocka_unit_test(shard_rejects_folder_of_other_shard),
         cmocka_unit_test(merge_three_shards_equals_full_run),
         cmocka_unit_test(merge_rejects_other_config),
         cmocka_unit_test(merge_rejects_overlapping_shards),
         cmocka_unit_test(merge_missing_shard_needs_partial),
         cmocka_unit_test(cli_shard_and_merge),
+        cmocka_unit_test(cli_shards_share_out_folder),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -104,8 +104,10 @@ typedef struct lnl_sweep_options {
     const atomic_int *cancel;
     /* Shard shard_index of shard_count (1-based) runs only the cells whose
      * plan position p has p % shard_count == shard_index - 1; runs.csv
-     * then contains only those rows, and a resumed runs.csv loses the rows
-     * of other cells. shard_count 0 runs every cell; a shard_index outside
+     * then contains only those rows. When DIR/runs.csv already contains
+     * rows of other shards, the sweep returns LNL_ERR_ARGUMENT with DIR as
+     * the error's file and writes nothing, unless force is set, which
+     * deletes those rows. shard_count 0 runs every cell; a shard_index outside
      * 1..shard_count is LNL_ERR_ARGUMENT. lnl_merge_folders (lnl/merge.h)
      * joins the folders of all shards. */
     int shard_index;

@@ -156,10 +156,11 @@ static const char run_help[] =
     "               under mpirun)\n"
     "  --shard I/N  run only shard I of N (1 <= I <= N): the cells whose position\n"
     "               in the plan, counted from 0, leaves remainder I-1 when divided\n"
-    "               by N; the default DIR is OUTPUT/shard-I-of-N, and `lnl merge`\n"
+    "               by N; the shard writes DIR/shard-I-of-N, and `lnl merge`\n"
     "               joins the N folders\n"
     "  --force      resume even if DIR holds runs of other settings: keep the\n"
-    "               runs the changes do not affect and run the others again\n"
+    "               runs the changes do not affect and run the others again;\n"
+    "               with --shard, also drop the runs of other shards in DIR\n"
     "  --quiet      print only errors\n"
     "  --verbose    also print debug messages\n";
 
@@ -284,10 +285,12 @@ int lnl_cli_run(int argc, char **argv)
     if (code != 0)
         return code;
 
+    /* A shard always writes its own subfolder, also under --out, so that
+     * shards given the same --out do not write one folder. */
     char shard_output[LNL_PATH_MAX + 64];
-    if (shard_text != NULL && out == NULL) {
-        snprintf(shard_output, sizeof shard_output, "%s/shard-%d-of-%d", config->output,
-                 shard_index, shard_count);
+    if (shard_text != NULL) {
+        snprintf(shard_output, sizeof shard_output, "%s/shard-%d-of-%d",
+                 out != NULL ? out : config->output, shard_index, shard_count);
         out = shard_output;
     }
     progress_state progress = {isatty(fileno(stderr)) && !quiet};
