@@ -958,6 +958,84 @@ static bool first_of_section(const settings *s, size_t i)
     return i == 0 || strcmp(s->items[i - 1].section, s->items[i].section) != 0;
 }
 
+/* Returns value, or "" in quotes for an empty value, so that messages show it. */
+static const char *shown(const char *value)
+{
+    return value[0] != '\0' ? value : "\"\"";
+}
+
+/* Allocates the struct of a section kind filled with its defaults, or
+ * returns NULL when memory runs out. */
+static void *default_spec(lnl_config_kind kind)
+{
+    void *spec = NULL;
+    switch (kind) {
+    case LNL_CONFIG_EXPERIMENT:
+        if ((spec = calloc(1, sizeof(lnl_config))) != NULL)
+            lnl_config_defaults_experiment(spec);
+        break;
+    case LNL_CONFIG_DATA:
+        if ((spec = calloc(1, sizeof(lnl_data_spec))) != NULL)
+            lnl_config_defaults_data(spec);
+        break;
+    case LNL_CONFIG_NOISE:
+        if ((spec = calloc(1, sizeof(lnl_noise_spec))) != NULL)
+            lnl_config_defaults_noise(spec);
+        break;
+    case LNL_CONFIG_METHOD:
+        if ((spec = calloc(1, sizeof(lnl_method_spec))) != NULL)
+            lnl_config_defaults_method(spec);
+        break;
+    case LNL_CONFIG_KIND_COUNT:
+        break;
+    }
+    return spec;
+}
+
+/* True when a setting has its key's default value, as the state file
+ * writes it. section labels are "experiment", "data NAME" and so on.
+ * False for names outside the schema, such as fingerprint. */
+static bool setting_is_default(const setting *item)
+{
+    char word[16];
+    size_t length = strcspn(item->section, " ");
+    if (length >= sizeof word)
+        return false;
+    memcpy(word, item->section, length);
+    word[length] = '\0';
+    lnl_config_kind kind;
+    if (!lnl_config_kind_find(word, &kind))
+        return false;
+    const lnl_config_key *key = lnl_config_key_find(kind, item->key, LNL_SOURCE_BIT_ALL);
+    if (key == NULL)
+        return false;
+
+    void *spec = default_spec(kind);
+    char *text = NULL;
+    size_t size = 0;
+    FILE *stream = spec != NULL ? open_memstream(&text, &size) : NULL;
+    bool equal = false;
+    if (stream != NULL) {
+        write_key_value(stream, key, spec);
+        bool failed = ferror(stream) != 0;
+        equal = fclose(stream) == 0 && !failed && strcmp(text, item->value) == 0;
+    }
+    free(text);
+    free(spec);
+    return equal;
+}
+
+/* True when the recorded settings give now's key the same value. A key
+ * that a state file lacks because an older lnl wrote it counts as equal
+ * when now has the key's default, so new keys keep old runs reusable. */
+static bool recorded_value_equal(const settings *recorded, const setting *now)
+{
+    const setting *then = settings_find(recorded, now->section, now->key);
+    if (then == NULL)
+        return setting_is_default(now);
+    return strcmp(now->value, then->value) == 0;
+}
+
 /* Lists every difference between the current and the recorded settings. */
 static void settings_describe_differences(const settings *current, const settings *recorded,
                                           settings_diff *diff)
@@ -970,18 +1048,18 @@ static void settings_describe_differences(const settings *current, const setting
             continue;
         }
         const setting *then = settings_find(recorded, now->section, now->key);
-        if (then == NULL)
-            diff_add(diff, now->section, "[%s] %s is %.*s%s, not recorded", now->section,
-                     now->key, VALUE_SHOWN, now->value, ellipsis(now->value));
-        else if (strcmp(now->value, then->value) == 0)
+        if (recorded_value_equal(recorded, now))
             continue;
+        else if (then == NULL)
+            diff_add(diff, now->section, "[%s] %s is %.*s%s, not recorded", now->section,
+                     now->key, VALUE_SHOWN, shown(now->value), ellipsis(now->value));
         else if (strcmp(now->key, "fingerprint") == 0)
             diff_add(diff, now->section, "[%s] the data differ from those of the recorded runs",
                      now->section);
         else
             diff_add(diff, now->section, "[%s] %s is %.*s%s, recorded %.*s%s", now->section,
-                     now->key, VALUE_SHOWN, now->value, ellipsis(now->value), VALUE_SHOWN,
-                     then->value, ellipsis(then->value));
+                     now->key, VALUE_SHOWN, shown(now->value), ellipsis(now->value),
+                     VALUE_SHOWN, shown(then->value), ellipsis(then->value));
     }
     for (size_t i = 0; i < recorded->count; i++) {
         const setting *then = &recorded->items[i];
@@ -990,7 +1068,7 @@ static void settings_describe_differences(const settings *current, const setting
                 diff_add(diff, then->section, "[%s] was removed", then->section);
         } else if (settings_find(current, then->section, then->key) == NULL) {
             diff_add(diff, then->section, "[%s] %s is not set, recorded %.*s%s", then->section,
-                     then->key, VALUE_SHOWN, then->value, ellipsis(then->value));
+                     then->key, VALUE_SHOWN, shown(then->value), ellipsis(then->value));
         }
     }
 }
@@ -1006,8 +1084,7 @@ static bool section_unchanged(const settings *current, const settings *recorded,
         const setting *now = &current->items[i];
         if (strcmp(now->section, section) != 0 || change_keeps_runs(section, now->key))
             continue;
-        const setting *then = settings_find(recorded, section, now->key);
-        if (then == NULL || strcmp(now->value, then->value) != 0)
+        if (!recorded_value_equal(recorded, now))
             return false;
     }
     for (size_t i = 0; i < recorded->count; i++) {

@@ -462,6 +462,69 @@ static void changed_config_rejected_then_forced(void **state)
     remove_folder(folder);
 }
 
+/* Replaces the first line of file that starts with prefix by replacement
+ * (no line break; "" removes the line). */
+static void replace_line(const char *path, const char *prefix, const char *replacement)
+{
+    char *text = lnl_read_text(path);
+    assert_non_null(text);
+    char *line = text;
+    while (strncmp(line, prefix, strlen(prefix)) != 0) {
+        line = strchr(line, '\n');
+        if (line == NULL)
+            fail_msg("%s has no line starting with \"%s\"", path, prefix);
+        line++;
+    }
+    char *end = strchr(line, '\n');
+    assert_non_null(end);
+    *line = '\0';
+    char *updated = malloc(strlen(text) + strlen(replacement) + strlen(end) + 2);
+    assert_non_null(updated);
+    sprintf(updated, "%s%s%s", text, replacement, replacement[0] != '\0' ? end : end + 1);
+    write_text(path, updated);
+    free(updated);
+    free(text);
+}
+
+static void state_without_new_keys_resumes(void **state)
+{
+    const fixture *f = *state;
+    char config[512], folder[512], state_path[600];
+    join(config, sizeof config, f->dir, "older.ini");
+    join(folder, sizeof folder, f->dir, "older");
+    join(state_path, sizeof state_path, folder, ".lnl-state");
+    write_text(config, small_config);
+    const char *args[] = {"run", config, "--out", folder, "--quiet", NULL};
+    assert_int_equal(lnl_run(args, NULL, f->dir, NULL, NULL), 0);
+
+    /* a state file written before these keys existed: they have defaults */
+    replace_line(state_path, "positive = ", "");
+    replace_line(state_path, "mapping = ", "");
+    replace_line(state_path, "transition = ", "");
+    replace_line(state_path, "holdout = ", "");
+    char *err = NULL;
+    assert_int_equal(lnl_run(args, NULL, f->dir, NULL, &err), 0);
+    assert_non_null(strstr(err, "lnl: 4 runs (4 resumed), 0 failed"));
+    free(err);
+
+    /* a missing key whose value is not its default is a difference */
+    replace_line(state_path, "max_iter = ", "");
+    char changed[sizeof small_config + 32];
+    snprintf(changed, sizeof changed, "%smax_iter = 500\n", small_config);
+    write_text(config, changed);
+    assert_int_equal(lnl_run(args, NULL, f->dir, NULL, &err), 2);
+    assert_non_null(strstr(err, "[method ce] max_iter is 500, not recorded"));
+    free(err);
+
+    /* an empty value is shown as "" */
+    write_text(config, small_config);
+    replace_line(state_path, "positive = ", "positive = yes");
+    assert_int_equal(lnl_run(args, NULL, f->dir, NULL, &err), 2);
+    assert_non_null(strstr(err, "[noise sym] positive is \"\", recorded yes"));
+    free(err);
+    remove_folder(folder);
+}
+
 static void same_runs_for_any_jobs(void **state)
 {
     const fixture *f = *state;
@@ -488,6 +551,7 @@ int main(void)
         cmocka_unit_test(resume_after_sigkill),
         cmocka_unit_test(second_signal_exits_at_once),
         cmocka_unit_test(changed_config_rejected_then_forced),
+        cmocka_unit_test(state_without_new_keys_resumes),
         cmocka_unit_test(same_runs_for_any_jobs),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -145,7 +145,9 @@ void lnl_stream_seed(lnl_rng *rng, const lnl_config *config, const lnl_data_spec
  * sections before DIR is touched, so an input error leaves no output.
  * When DIR contains an earlier sweep's runs.csv and .lnl-state, its rows
  * are reused. A last line cut off by a crash is dropped, and the cells of
- * rows that cannot be read or match no cell run again. When the recorded settings
+ * rows that cannot be read or match no cell run again. A key that
+ * .lnl-state lacks, because an older lnl wrote it, counts as unchanged
+ * when config gives the key its default. When the recorded settings
  * differ from config and options->force is false, nothing is written and
  * the status is LNL_ERR_CONFIG at the config line of the first changed
  * section, naming each difference; summary->settings_differ is set. A
