@@ -391,12 +391,41 @@ static void bad_inputs_unreadable_file(void **state)
     assert_int_equal(system(command), 0);
 }
 
+/* A config or a runs.csv that does not exist is bad input: exit code 2. */
+static void missing_input_files_exit_2(void **state)
+{
+    (void)state;
+    char scratch[64] = "/tmp/lnl-test-bad-XXXXXX";
+    assert_non_null(mkdtemp(scratch));
+    char config[128], runs[128];
+    snprintf(config, sizeof config, "%s/no_such_config.ini", scratch);
+    snprintf(runs, sizeof runs, "%s/runs.csv", scratch);
+    char *err = NULL;
+
+    const char *run[] = {"run", config, NULL};
+    assert_int_equal(lnl_run(run, NULL, scratch, NULL, &err), 2);
+    assert_non_null(strstr(err, config));
+    assert_non_null(strstr(err, "cannot open the config file: No such file"));
+    free(err);
+
+    const char *report[] = {"report", scratch, NULL};
+    assert_int_equal(lnl_run(report, NULL, scratch, NULL, &err), 2);
+    assert_non_null(strstr(err, runs));
+    assert_non_null(strstr(err, "No such file"));
+    free(err);
+
+    char command[128];
+    snprintf(command, sizeof command, "rm -rf '%s'", scratch);
+    assert_int_equal(system(command), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(bad_inputs_corpus),
         cmocka_unit_test(bad_inputs_all_files_listed),
         cmocka_unit_test(bad_inputs_unreadable_file),
+        cmocka_unit_test(missing_input_files_exit_2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

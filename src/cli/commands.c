@@ -40,6 +40,15 @@ static int report_error(const lnl_error *err)
     return exit_code_for(err->status);
 }
 
+/* Prints an error of reading an input file and returns 2 when the file
+ * could not be read (LNL_ERR_IO), because that is bad input, not a failed
+ * run or write. Other statuses keep the code of exit_code_for. */
+static int report_input_error(const lnl_error *err)
+{
+    int code = report_error(err);
+    return err->status == LNL_ERR_IO ? 2 : code;
+}
+
 static void stderr_sink(void *context, lnl_log_level level, const char *message)
 {
     (void)context;
@@ -110,7 +119,7 @@ static int read_config(const char *path, lnl_config **config)
     lnl_error err;
     lnl_error_clear(&err);
     if (lnl_config_read(path, config, &err) != LNL_OK)
-        return report_error(&err);
+        return report_input_error(&err);
     return 0;
 }
 
@@ -735,9 +744,12 @@ int lnl_cli_report(int argc, char **argv)
     lnl_status status = lnl_report_write_with_options(positional[0], &report_options, &err);
     free(methods_copy);
     free(methods);
+    char path[LNL_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/runs.csv", positional[0]);
+    if (status != LNL_OK && strcmp(err.file, path) == 0)
+        return report_input_error(&err);
     if (status != LNL_OK)
         return report_error(&err);
-    char path[LNL_PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/summary.md", positional[0]);
     print_file(path);
     return 0;
