@@ -1354,6 +1354,8 @@ static lnl_status parse(config_parser *p, lnl_config **out, lnl_error *err)
             *err = *first;
         goto cleanup;
     }
+    for (size_t d = 0; d < p->config->n_data; d++)
+        p->config->data[d].path_line = key_line(p, &p->config->data[d], "path");
     *out = p->config;
     p->config = NULL;
 

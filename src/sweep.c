@@ -81,7 +81,8 @@ void lnl_stream_seed(lnl_rng *rng, const lnl_config *config, const lnl_data_spec
 }
 
 /* Turns a reader's I/O error (a missing file, a directory, a failed read)
- * into a config error at the data section, because the fix is the path. */
+ * into a config error at the path key, because the fix is the path. A spec
+ * without path_line, such as one filled in by hand, gives its section's line. */
 static lnl_status unreadable_data_error(const lnl_config *config, const lnl_data_spec *spec,
                                         lnl_error *err)
 {
@@ -92,8 +93,13 @@ static lnl_status unreadable_data_error(const lnl_config *config, const lnl_data
         snprintf(reason, sizeof reason, "%s (line %ld)", err->message, err->line);
     else
         snprintf(reason, sizeof reason, "%s", err->message);
-    return lnl_error_set(err, LNL_ERR_CONFIG, config->path, spec->line,
-                         "[data %s] path \"%s\": %s", spec->name, spec->path, reason);
+    const char *relative = spec->path[0] != '/'
+                               ? " (relative paths are resolved against the working directory)"
+                               : "";
+    return lnl_error_set(err, LNL_ERR_CONFIG, config->path,
+                         spec->path_line > 0 ? spec->path_line : spec->line,
+                         "[data %s] path \"%s\": %s%s", spec->name, spec->path, reason,
+                         relative);
 }
 
 lnl_status lnl_data_load(const lnl_config *config, const lnl_data_spec *spec,

@@ -34,7 +34,7 @@ typedef struct input_case {
 } input_case;
 
 /* A data file's case gets this config, data.ini, with its path after
- * "path = " and data_key on line 5; [data d] is on line 3. */
+ * "path = " on line 6 and data_key on line 5; [data d] is on line 3. */
 static const char data_config[] =
     "[experiment]\n"
     "seeds = 2\n"
@@ -61,10 +61,11 @@ static const input_case cases[] = {
     {INPUT_CONFIG, "choice_misspelt.ini", NULL, 2, "choice_misspelt.ini:11",
      "did you mean \"exact\"?"},
     {INPUT_CONFIG, "comments_only.ini", NULL, 2, "comments_only.ini", "the config is empty"},
-    {INPUT_CONFIG, "data_path_directory.ini", NULL, 2, "data_path_directory.ini:4",
+    {INPUT_CONFIG, "data_path_directory.ini", NULL, 2, "data_path_directory.ini:6",
      "[data blobs] path \".\": the path is a directory"},
-    {INPUT_CONFIG, "data_path_missing.ini", NULL, 2, "data_path_missing.ini:4",
-     "[data blobs] path \"no_such_file.libsvm\": failed to open the file: No such file"},
+    {INPUT_CONFIG, "data_path_missing.ini", NULL, 2, "data_path_missing.ini:6",
+     "[data blobs] path \"no_such_file.libsvm\": failed to open the file: No such file or "
+     "directory (relative paths are resolved against the working directory)"},
     {INPUT_CONFIG, "duplicate_key.ini", NULL, 2, "duplicate_key.ini:15",
      "duplicate key \"C\" in [method ce] (first set on line 14)"},
     {INPUT_CONFIG, "duplicate_rate.ini", NULL, 2, "duplicate_rate.ini:10",
@@ -176,9 +177,9 @@ static const input_case cases[] = {
     {INPUT_CSV, "text_in_number.csv", NULL, 2, "@:3", "invalid number \"1.5x\" in column \"a\""},
     {INPUT_CSV, "unclosed_quote.csv", NULL, 2, "@:3",
      "the quoted field in column 3 has no closing quote"},
-    {INPUT_CSV, "/proc/self/mem", NULL, 2, "data.ini:3",
+    {INPUT_CSV, "/proc/self/mem", NULL, 2, "data.ini:6",
      "[data d] path \"/proc/self/mem\": failed to read the file: Input/output error"},
-    {INPUT_CSV, CORPUS "/csv/good_crlf.csv/inside.csv", NULL, 2, "data.ini:3",
+    {INPUT_CSV, CORPUS "/csv/good_crlf.csv/inside.csv", NULL, 2, "data.ini:6",
      "failed to open the file: Not a directory"},
     {INPUT_CSV, "good_bom.csv", NULL, 0, NULL, "lnl: 2 runs, 0 failed"},
     {INPUT_CSV, "good_bom_crlf.csv", NULL, 0, NULL, "lnl: 2 runs, 0 failed"},
@@ -214,7 +215,7 @@ static const input_case cases[] = {
     {INPUT_LIBSVM, "no_features.libsvm", NULL, 2, "@:1", "no line has an index:value pair"},
     {INPUT_LIBSVM, "single_class.libsvm", NULL, 2, "@:1", "every line has label 1"},
     {INPUT_LIBSVM, "text_label.libsvm", NULL, 2, "@:2", "invalid label \"spam\""},
-    {INPUT_LIBSVM, CORPUS "/libsvm", NULL, 2, "data.ini:3", "the path is a directory"},
+    {INPUT_LIBSVM, CORPUS "/libsvm", NULL, 2, "data.ini:6", "the path is a directory"},
     {INPUT_LIBSVM, "good_bom.libsvm", NULL, 0, NULL, "lnl: 2 runs, 0 failed"},
     {INPUT_LIBSVM, "good_crlf.libsvm", NULL, 0, NULL, "lnl: 2 runs, 0 failed"},
 };
@@ -383,7 +384,7 @@ static void bad_inputs_unreadable_file(void **state)
     assert_int_equal(fclose(file), 0);
     assert_int_equal(chmod(path, 0), 0);
 
-    input_case locked = {INPUT_CSV, path, NULL, 2, "data.ini:3",
+    input_case locked = {INPUT_CSV, path, NULL, 2, "data.ini:6",
                          "failed to open the file: Permission denied"};
     assert_true(check_case(&locked));
     char command[128];

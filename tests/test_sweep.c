@@ -878,7 +878,7 @@ static void sweep_missing_data_file_is_config_error(void **state)
     lnl_error err;
     assert_int_equal(run_sweep(config, &call, &summary, &err), LNL_ERR_CONFIG);
     assert_string_equal(err.file, "test.ini");
-    assert_int_equal(err.line, 4);
+    assert_int_equal(err.line, 6);  /* the path key */
     assert_non_null(strstr(err.message, "[data table] path \""));
     assert_non_null(strstr(err.message, "absent.csv\": failed to open the file: No such file"));
     assert_false(path_exists(path_in(dir, "out").text));
@@ -889,7 +889,7 @@ static void sweep_missing_data_file_is_config_error(void **state)
                          "[noise sym]\ntype = symmetric\nrates = 0.1\n[method ce]\n",
                          dir) < (int)sizeof config);
     assert_int_equal(run_sweep(config, &call, &summary, &err), LNL_ERR_CONFIG);
-    assert_int_equal(err.line, 1);
+    assert_int_equal(err.line, 3);
     assert_non_null(strstr(err.message, "the path is a directory"));
     assert_false(path_exists(path_in(dir, "out").text));
     remove_tree(dir);

@@ -42,6 +42,7 @@ typedef struct lnl_data_spec {
     bool has_random_state;             /* random_state given: fixed generator seed */
     uint64_t random_state;
     char path[LNL_PATH_MAX];           /* csv and libsvm, as written in the config */
+    long path_line;                    /* line of the path key; 0 when not set */
     char label[LNL_NAME_MAX * 4];      /* csv label column; "" = last column */
     size_t n_features;                 /* libsvm; 0 = largest index seen */
     double test_size;                  /* fraction in (0, 1) or count >= 1; default 0.2 */

@@ -125,8 +125,9 @@ typedef struct lnl_sweep_summary {
 } lnl_sweep_summary;
 
 /* Loads or generates one data section's data set. A data file that cannot
- * be opened or read is LNL_ERR_CONFIG at the section's line in the config,
- * with the path and the reason in the message. Malformed content keeps the
+ * be opened or read is LNL_ERR_CONFIG at the path key's line in the config
+ * (spec->path_line, else the section's line), with the path and the reason
+ * in the message. Malformed content keeps the
  * reader's LNL_ERR_DATA with the data file and its line. */
 lnl_status lnl_data_load(const lnl_config *config, const lnl_data_spec *spec,
                          lnl_dataset **out, lnl_error *err);
