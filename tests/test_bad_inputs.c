@@ -420,6 +420,40 @@ static void missing_input_files_exit_2(void **state)
     assert_int_equal(system(command), 0);
 }
 
+/* An unknown option prints one line that points to the command's help. */
+static void unknown_option_prints_one_line(void **state)
+{
+    (void)state;
+    char scratch[64] = "/tmp/lnl-test-bad-XXXXXX";
+    assert_non_null(mkdtemp(scratch));
+    char *out = NULL, *err = NULL;
+
+    const char *run[] = {"run", "config.ini", "--bogus", NULL};
+    assert_int_equal(lnl_run(run, NULL, scratch, &out, &err), 2);
+    assert_string_equal(err, "lnl run: unknown option \"--bogus\"; run `lnl run --help` for "
+                             "the options\n");
+    assert_string_equal(out, "");
+    free(out);
+    free(err);
+
+    const char *report[] = {"report", "--colour", NULL};
+    assert_int_equal(lnl_run(report, NULL, scratch, NULL, &err), 2);
+    assert_string_equal(err, "lnl report: unknown option \"--colour\"; run `lnl report --help` "
+                             "for the options\n");
+    free(err);
+
+    /* the top-level help line about the commands' help is complete */
+    const char *help[] = {"--help", NULL};
+    assert_int_equal(lnl_run(help, NULL, scratch, &out, NULL), 0);
+    assert_non_null(strstr(out, "`lnl COMMAND --help` shows the usage and\n"
+                                "                   options of one command\n"));
+    free(out);
+
+    char command[128];
+    snprintf(command, sizeof command, "rm -rf '%s'", scratch);
+    assert_int_equal(system(command), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -427,6 +461,7 @@ int main(void)
         cmocka_unit_test(bad_inputs_all_files_listed),
         cmocka_unit_test(bad_inputs_unreadable_file),
         cmocka_unit_test(missing_input_files_exit_2),
+        cmocka_unit_test(unknown_option_prints_one_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

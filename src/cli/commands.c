@@ -87,7 +87,9 @@ static bool parse_options(int argc, char **argv, option *options, const char **p
         while (o->name != NULL && strcmp(o->name, arg) != 0)
             o++;
         if (o->name == NULL) {
-            fprintf(stderr, "lnl %s: unknown option \"%s\"\n%s", argv[0], arg, help);
+            fprintf(stderr,
+                    "lnl %s: unknown option \"%s\"; run `lnl %s --help` for the options\n",
+                    argv[0], arg, argv[0]);
             return false;
         }
         if (o->flag != NULL) {

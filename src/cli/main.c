@@ -24,7 +24,8 @@ static const char usage[] =
     "  schema           print the reference of every config key (Markdown)\n"
     "\n"
     "options:\n"
-    "  -h, --help       show this help; `lnl COMMAND --help` shows a command's\n"
+    "  -h, --help       show this help; `lnl COMMAND --help` shows the usage and\n"
+    "                   options of one command\n"
     "  --version        show the version\n"
     "\n"
     "exit codes: 0 success, 1 a run or a write failed, 2 usage, config or data error\n";
