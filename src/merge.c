@@ -1,14 +1,8 @@
-/* flock(2) is a BSD call that glibc declares under _DEFAULT_SOURCE. */
-#define _DEFAULT_SOURCE
-
 #include "lnl/merge.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,125 +10,9 @@
 #include "lnl/manifest.h"
 #include "lnl/report.h"
 #include "lnl/sweep.h"
+#include "output_dir.h"
 
 /* ---- Files ------------------------------------------------------------------ */
-
-/* Reads a whole file into a new string. A missing file gives *text = NULL
- * and LNL_OK. */
-static lnl_status read_file(const char *path, char **text, lnl_error *err)
-{
-    *text = NULL;
-    FILE *file = fopen(path, "rb");
-    if (file == NULL) {
-        if (errno == ENOENT)
-            return LNL_OK;
-        return lnl_error_set(err, LNL_ERR_IO, path, 0, "cannot open: %s", strerror(errno));
-    }
-    char *buffer = NULL;
-    size_t length = 0, capacity = 0, n;
-    char chunk[65536];
-    lnl_status status = LNL_OK;
-    while ((n = fread(chunk, 1, sizeof chunk, file)) > 0) {
-        if (length + n + 1 > capacity) {
-            size_t grown = 2 * (length + n + 1);
-            char *bigger = realloc(buffer, grown);
-            if (bigger == NULL) {
-                status = lnl_error_set(err, LNL_ERR_NOMEM, path, 0, "out of memory");
-                break;
-            }
-            buffer = bigger;
-            capacity = grown;
-        }
-        memcpy(buffer + length, chunk, n);
-        length += n;
-    }
-    if (status == LNL_OK && ferror(file))
-        status = lnl_error_set(err, LNL_ERR_IO, path, 0, "reading failed");
-    fclose(file);
-    if (status == LNL_OK && buffer == NULL && (buffer = malloc(1)) == NULL)
-        status = lnl_error_set(err, LNL_ERR_NOMEM, path, 0, "out of memory");
-    if (status != LNL_OK) {
-        free(buffer);
-        return status;
-    }
-    buffer[length] = '\0';
-    *text = buffer;
-    return LNL_OK;
-}
-
-/* Creates dir and its parents, like mkdir -p. */
-static lnl_status make_directories(const char *dir, lnl_error *err)
-{
-    char path[LNL_PATH_MAX];
-    snprintf(path, sizeof path, "%s", dir);
-    for (char *p = path + 1; *p != '\0'; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(path, 0777) != 0 && errno != EEXIST)
-            return lnl_error_set(err, LNL_ERR_IO, path, 0, "cannot create folder: %s",
-                                 strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(path, 0777) != 0 && errno != EEXIST)
-        return lnl_error_set(err, LNL_ERR_IO, path, 0, "cannot create folder: %s",
-                             strerror(errno));
-    return LNL_OK;
-}
-
-/* Takes the exclusive flock on the folder that lnl_sweep_run also takes. */
-static lnl_status lock_folder(const char *dir, int *fd, lnl_error *err)
-{
-    *fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (*fd < 0)
-        return lnl_error_set(err, LNL_ERR_IO, dir, 0, "cannot open the output folder: %s",
-                             strerror(errno));
-    if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
-        return LNL_OK;
-    int saved_errno = errno;
-    close(*fd);
-    *fd = -1;
-    if (saved_errno == EWOULDBLOCK)
-        return lnl_error_set(err, LNL_ERR_IO, dir, 0,
-                             "another lnl process is writing to this output folder; wait for "
-                             "it to finish or choose another folder");
-    return lnl_error_set(err, LNL_ERR_IO, dir, 0, "cannot lock the output folder: %s",
-                         strerror(saved_errno));
-}
-
-/* Writes the parts, in order, to "<dir>/<name>.tmp", flushes them to the
- * disk and renames the file to <dir>/<name>. NULL parts are skipped. */
-static lnl_status write_file_atomically(const char *dir, const char *name,
-                                        const char *const *parts, size_t n_parts,
-                                        lnl_error *err)
-{
-    char path[LNL_PATH_MAX + 64], temp_path[LNL_PATH_MAX + 80];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    snprintf(temp_path, sizeof temp_path, "%s.tmp", path);
-    FILE *file = fopen(temp_path, "w");
-    if (file == NULL)
-        return lnl_error_set(err, LNL_ERR_IO, temp_path, 0, "cannot write: %s", strerror(errno));
-
-    for (size_t i = 0; i < n_parts; i++)
-        if (parts[i] != NULL)
-            fputs(parts[i], file);
-    errno = 0;
-    bool failed = fflush(file) != 0 || ferror(file) != 0 || fsync(fileno(file)) != 0;
-    int saved_errno = errno;
-    failed |= fclose(file) != 0;
-    if (failed) {
-        remove(temp_path);
-        return lnl_error_set(err, LNL_ERR_IO, temp_path, 0, "writing failed: %s",
-                             strerror(saved_errno != 0 ? saved_errno : EIO));
-    }
-    if (rename(temp_path, path) != 0) {
-        saved_errno = errno;
-        remove(temp_path);
-        return lnl_error_set(err, LNL_ERR_IO, path, 0, "cannot rename %s into place: %s",
-                             temp_path, strerror(saved_errno));
-    }
-    return LNL_OK;
-}
 
 /* True when a and b name the same existing folder. */
 static bool same_folder(const char *a, const char *b)
@@ -307,10 +185,11 @@ static lnl_status write_merged_folder(const lnl_config *config, const char *outp
                                       const merged_rows *merged, const char *state_text,
                                       const char *config_text, lnl_error *err)
 {
+    char path[LNL_PATH_MAX + 64];
     int lock_fd = -1;
-    lnl_status status = make_directories(output, err);
+    lnl_status status = lnl_output_dir_create(output, err);
     if (status == LNL_OK)
-        status = lock_folder(output, &lock_fd, err);
+        status = lnl_output_dir_lock(output, &lock_fd, err);
     if (status != LNL_OK)
         return status;
 
@@ -323,11 +202,14 @@ static lnl_status write_merged_folder(const lnl_config *config, const char *outp
         parts[0] = lnl_sweep_runs_header();
         for (size_t i = 0; i < merged->n_cells; i++)
             parts[i + 1] = merged->rows[i];
-        status = write_file_atomically(output, "runs.csv", parts, merged->n_cells + 1, err);
+        snprintf(path, sizeof path, "%s/runs.csv", output);
+        status = lnl_output_file_write(path, parts, merged->n_cells + 1, err);
         free(parts);
     }
-    if (status == LNL_OK)
-        status = write_file_atomically(output, ".lnl-state", &state_text, 1, err);
+    if (status == LNL_OK) {
+        snprintf(path, sizeof path, "%s/.lnl-state", output);
+        status = lnl_output_file_write(path, &state_text, 1, err);
+    }
     if (status == LNL_OK)
         status = lnl_manifest_write_text(output, config, config_text, err);
     if (status == LNL_OK)
@@ -474,16 +356,17 @@ lnl_status lnl_merge_folders(const char *output, const char *const *dirs, size_t
     for (size_t i = 0; i < n_dirs && status == LNL_OK; i++) {
         char path[LNL_PATH_MAX + 32];
         char *state_text = NULL, *runs_text = NULL;
+        size_t length;
         parts[i].name = dirs[i];
         snprintf(path, sizeof path, "%s/.lnl-state", dirs[i]);
-        status = read_file(path, &state_text, err);
+        status = lnl_output_file_read(path, &state_text, &length, err);
         parts[i].state_text = state_text;
         if (status == LNL_OK && state_text == NULL)
             status = lnl_error_set(err, LNL_ERR_ARGUMENT, dirs[i], 0,
                                    "no .lnl-state: not an output folder of lnl run");
         snprintf(path, sizeof path, "%s/runs.csv", dirs[i]);
         if (status == LNL_OK)
-            status = read_file(path, &runs_text, err);
+            status = lnl_output_file_read(path, &runs_text, &length, err);
         parts[i].runs_text = runs_text;
         if (status == LNL_OK && runs_text == NULL)
             status = lnl_error_set(err, LNL_ERR_ARGUMENT, dirs[i], 0,

@@ -1,11 +1,7 @@
-/* flock(2) is a BSD call that glibc declares under _DEFAULT_SOURCE. */
-#define _DEFAULT_SOURCE
-
 #include "lnl/sweep.h"
 
 #include <cblas.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
@@ -13,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,6 +23,7 @@
 #include "lnl/report.h"
 #include "lnl/split.h"
 #include "lnl/transition.h"
+#include "output_dir.h"
 
 static const char *noise_type_name(lnl_noise_type type)
 {
@@ -1104,130 +1100,32 @@ static bool section_unchanged(const settings *current, const settings *recorded,
 
 /* ---- Files ------------------------------------------------------------------ */
 
-/* Creates dir and its parents, like mkdir -p. */
-static lnl_status make_directories(const char *dir, lnl_error *err)
+/* Creates dir and its parents, like mkdir -p, and checks that dir is a
+ * folder. */
+static lnl_status make_output_folder(const char *dir, lnl_error *err)
 {
-    char path[LNL_PATH_MAX];
-    snprintf(path, sizeof path, "%s", dir);
-    for (char *p = path + 1; *p != '\0'; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(path, 0777) != 0 && errno != EEXIST)
-            return lnl_error_set(err, LNL_ERR_IO, path, 0, "cannot create folder: %s",
-                                 strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(path, 0777) != 0 && errno != EEXIST)
-        return lnl_error_set(err, LNL_ERR_IO, path, 0, "cannot create folder: %s",
-                             strerror(errno));
+    lnl_status status = lnl_output_dir_create(dir, err);
+    if (status != LNL_OK)
+        return status;
     struct stat info;
-    if (stat(path, &info) != 0 || !S_ISDIR(info.st_mode))
-        return lnl_error_set(err, LNL_ERR_IO, path, 0, "output path exists and is not a folder");
-    return LNL_OK;
-}
-
-/* Takes an exclusive flock on the folder itself, so no file is created.
- * The lock ends when *fd is closed, or when the process ends. */
-static lnl_status lock_folder(const char *dir, int *fd, lnl_error *err)
-{
-    *fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (*fd < 0)
-        return lnl_error_set(err, LNL_ERR_IO, dir, 0, "cannot open the output folder: %s",
-                             strerror(errno));
-    if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
-        return LNL_OK;
-
-    int saved_errno = errno;
-    close(*fd);
-    *fd = -1;
-    if (saved_errno == EWOULDBLOCK)
-        return lnl_error_set(err, LNL_ERR_IO, dir, 0,
-                             "another lnl process is writing to this output folder; wait for "
-                             "it to finish or choose another folder");
-    return lnl_error_set(err, LNL_ERR_IO, dir, 0, "cannot lock the output folder: %s",
-                         strerror(saved_errno));
-}
-
-/* Writes the parts, in order, to "<path>.tmp", flushes them to the disk
- * and renames the file to path. On failure the temporary file is removed
- * and path is left as it was. NULL parts are skipped. */
-static lnl_status write_file_atomically(const char *path, char *const *parts, size_t n_parts,
-                                        lnl_error *err)
-{
-    char temp_path[LNL_PATH_MAX + 64];
-    snprintf(temp_path, sizeof temp_path, "%s.tmp", path);
-    FILE *file = fopen(temp_path, "w");
-    if (file == NULL)
-        return lnl_error_set(err, LNL_ERR_IO, temp_path, 0, "cannot write: %s", strerror(errno));
-
-    for (size_t i = 0; i < n_parts; i++)
-        if (parts[i] != NULL)
-            fputs(parts[i], file);
-    bool failed = fflush(file) != 0 || ferror(file) != 0 || fsync(fileno(file)) != 0;
-    int saved_errno = errno;
-    failed |= fclose(file) != 0;
-    if (failed) {
-        remove(temp_path);
-        return lnl_error_set(err, LNL_ERR_IO, temp_path, 0, "writing failed: %s",
-                             strerror(saved_errno != 0 ? saved_errno : errno));
-    }
-    if (rename(temp_path, path) != 0) {
-        saved_errno = errno;
-        remove(temp_path);
-        return lnl_error_set(err, LNL_ERR_IO, path, 0, "cannot rename %s into place: %s",
-                             temp_path, strerror(saved_errno));
-    }
+    if (stat(dir, &info) != 0 || !S_ISDIR(info.st_mode))
+        return lnl_error_set(err, LNL_ERR_IO, dir, 0, "output path exists and is not a folder");
     return LNL_OK;
 }
 
 /* Reads a whole file into a new string. A missing file gives *text = NULL
- * and LNL_OK. */
+ * and LNL_OK, and a file that contains a NUL byte is rejected. */
 static lnl_status read_text_file(const char *path, char **text, lnl_error *err)
 {
-    *text = NULL;
-    FILE *file = fopen(path, "rb");
-    if (file == NULL) {
-        if (errno == ENOENT)
-            return LNL_OK;
-        return lnl_error_set(err, LNL_ERR_IO, path, 0, "cannot open: %s", strerror(errno));
-    }
-    char *buffer = NULL;
-    size_t size = 0, length = 0, n;
-    char chunk[8192];
-    lnl_status status = LNL_OK;
-    while ((n = fread(chunk, 1, sizeof chunk, file)) > 0) {
-        if (length + n + 1 > size) {
-            size_t grown = 2 * (length + n + 1);
-            char *bigger = realloc(buffer, grown);
-            if (bigger == NULL) {
-                status = lnl_error_set(err, LNL_ERR_NOMEM, path, 0, "out of memory");
-                break;
-            }
-            buffer = bigger;
-            size = grown;
-        }
-        memcpy(buffer + length, chunk, n);
-        length += n;
-    }
-    if (status == LNL_OK && ferror(file))
-        status = lnl_error_set(err, LNL_ERR_IO, path, 0, "reading failed");
-    fclose(file);
-    if (status != LNL_OK) {
-        free(buffer);
+    size_t length;
+    lnl_status status = lnl_output_file_read(path, text, &length, err);
+    if (status != LNL_OK || *text == NULL)
         return status;
-    }
-    if (buffer == NULL)
-        buffer = calloc(1, 1);
-    else
-        buffer[length] = '\0';
-    if (buffer == NULL)
-        return lnl_error_set(err, LNL_ERR_NOMEM, path, 0, "out of memory");
-    if (strlen(buffer) != length) {
-        free(buffer);
+    if (strlen(*text) != length) {
+        free(*text);
+        *text = NULL;
         return lnl_error_set(err, LNL_ERR_DATA, path, 0, "the file contains a NUL byte");
     }
-    *text = buffer;
     return LNL_OK;
 }
 
@@ -1571,12 +1469,13 @@ cleanup:
 /* Writes runs.csv with the header and every recorded row in plan order. */
 static lnl_status write_runs_file(const sweep_state *state, const char *path, lnl_error *err)
 {
-    char **parts = malloc((state->n_cells + 1) * sizeof *parts);
+    const char **parts = malloc((state->n_cells + 1) * sizeof *parts);
     if (parts == NULL)
         return lnl_error_set(err, LNL_ERR_NOMEM, NULL, 0, "out of memory");
-    parts[0] = (char *)runs_header;
-    memcpy(parts + 1, state->rows, state->n_cells * sizeof *parts);
-    lnl_status status = write_file_atomically(path, parts, state->n_cells + 1, err);
+    parts[0] = runs_header;
+    for (size_t i = 0; i < state->n_cells; i++)
+        parts[i + 1] = state->rows[i];
+    lnl_status status = lnl_output_file_write(path, parts, state->n_cells + 1, err);
     free(parts);
     return status;
 }
@@ -1844,9 +1743,9 @@ lnl_status lnl_sweep_run(const lnl_config *config, const lnl_sweep_options *opti
     }
 
     /* take the folder, then what an earlier sweep recorded there */
-    status = make_directories(output, err);
+    status = make_output_folder(output, err);
     if (status == LNL_OK)
-        status = lock_folder(output, &lock_fd, err);
+        status = lnl_output_dir_lock(output, &lock_fd, err);
     if (status == LNL_OK)
         status = resume_recorded_runs(&state, output, &current, summary, err);
     if (status != LNL_OK)
@@ -1856,8 +1755,10 @@ lnl_status lnl_sweep_run(const lnl_config *config, const lnl_sweep_options *opti
     /* runs.csv first, so that it never contains a row that .lnl-state does
      * not describe, even when the sweep stops between the two */
     status = write_runs_file(&state, runs_path, err);
-    if (status == LNL_OK)
-        status = write_file_atomically(state_path, &state_text, 1, err);
+    if (status == LNL_OK) {
+        const char *state_part = state_text;
+        status = lnl_output_file_write(state_path, &state_part, 1, err);
+    }
     if (status != LNL_OK)
         goto cleanup;
 
