@@ -587,62 +587,94 @@ static int choose_noise_setting(const char *command, const lnl_config *config,
     return 0;
 }
 
-int lnl_cli_corrupt(int argc, char **argv)
+/* The cell that `lnl corrupt` and `lnl plot-data` act on, chosen by their
+ * shared options. */
+typedef struct cell_request {
+    const char *out;               /* --out, or NULL */
+    lnl_config *config;
+    const lnl_data_spec *data;
+    const lnl_noise_spec *noise;
+    long seed;
+    double rate;
+    const char *setting;           /* NULL, the --setting text or label */
+    char label[LNL_NAME_MAX];
+    char column[LNL_NAME_MAX];     /* the setting's name for file names */
+} cell_request;
+
+/* Parses the options of `lnl COMMAND CONFIG [--data NAME] [--noise NAME]
+ * [--rate R | --setting P/N] [--seed I] [--out PATH]`, reads the config and
+ * chooses the cell. Prints the error and returns the exit code, or returns
+ * 0. The caller destroys request->config, which is NULL when the config
+ * was not read. request->setting may point into request->label, so the
+ * request must not be copied. */
+static int read_cell_request(const char *command, int argc, char **argv, const char *help,
+                             cell_request *request)
 {
-    const char *out = NULL, *data_name = NULL, *noise_name = NULL, *rate_text = NULL;
+    const char *data_name = NULL, *noise_name = NULL, *rate_text = NULL;
     const char *setting_text = NULL, *seed_text = NULL, *positional[1];
-    option options[] = {{"--out", &out, NULL},           {"--data", &data_name, NULL},
+    request->out = NULL;
+    request->config = NULL;
+    request->seed = 0;
+    request->rate = 0.0;
+    request->setting = NULL;
+    option options[] = {{"--out", &request->out, NULL}, {"--data", &data_name, NULL},
                         {"--noise", &noise_name, NULL},   {"--rate", &rate_text, NULL},
                         {"--setting", &setting_text, NULL}, {"--seed", &seed_text, NULL},
                         {NULL, NULL, NULL}};
     int n_positional;
-    if (!parse_options(argc, argv, options, positional, 1, &n_positional, corrupt_help))
+    if (!parse_options(argc, argv, options, positional, 1, &n_positional, help))
         return 2;
     if (n_positional != 1) {
-        fprintf(stderr, "lnl corrupt: missing CONFIG\n%s", corrupt_help);
+        fprintf(stderr, "lnl %s: missing CONFIG\n%s", command, help);
         return 2;
     }
-    lnl_config *config = NULL;
-    int code = read_config(positional[0], &config);
+    int code = read_config(positional[0], &request->config);
     if (code != 0)
         return code;
 
-    const lnl_data_spec *data = data_name ? find_data(config, data_name) : &config->data[0];
-    const lnl_noise_spec *noise = noise_name ? find_noise(config, noise_name) : &config->noise[0];
-    long seed = 0;
-    double rate = 0.0;
-    const char *setting = NULL;
-    char label[LNL_NAME_MAX], column[LNL_NAME_MAX];
-    if (data == NULL || noise == NULL) {
-        fprintf(stderr, "lnl corrupt: no [%s %s] in %s\n", data == NULL ? "data" : "noise",
-                data == NULL ? data_name : noise_name, config->path);
-        code = 2;
-    } else if (seed_text != NULL && !parse_int(seed_text, 0, config->seeds - 1, &seed)) {
-        fprintf(stderr, "lnl corrupt: invalid --seed \"%s\": expected 0 to %d\n", seed_text,
-                config->seeds - 1);
-        code = 2;
-    } else {
-        code = choose_noise_setting("corrupt", config, noise, rate_text, setting_text, &rate,
-                                    &setting, label, sizeof label, column, sizeof column);
+    const lnl_config *config = request->config;
+    request->data = data_name ? find_data(config, data_name) : &config->data[0];
+    request->noise = noise_name ? find_noise(config, noise_name) : &config->noise[0];
+    if (request->data == NULL || request->noise == NULL) {
+        fprintf(stderr, "lnl %s: no [%s %s] in %s\n", command,
+                request->data == NULL ? "data" : "noise",
+                request->data == NULL ? data_name : noise_name, config->path);
+        return 2;
     }
+    if (seed_text != NULL && !parse_int(seed_text, 0, config->seeds - 1, &request->seed)) {
+        fprintf(stderr, "lnl %s: invalid --seed \"%s\": expected 0 to %d\n", command,
+                seed_text, config->seeds - 1);
+        return 2;
+    }
+    return choose_noise_setting(command, config, request->noise, rate_text, setting_text,
+                                &request->rate, &request->setting, request->label,
+                                sizeof request->label, request->column,
+                                sizeof request->column);
+}
 
+int lnl_cli_corrupt(int argc, char **argv)
+{
+    cell_request request;
+    int code = read_cell_request("corrupt", argc, argv, corrupt_help, &request);
     if (code == 0) {
         char path[LNL_PATH_MAX * 2];
-        if (out != NULL)
-            snprintf(path, sizeof path, "%s", out);
+        if (request.out != NULL)
+            snprintf(path, sizeof path, "%s", request.out);
         else
-            snprintf(path, sizeof path, "%s/corrupt/%s_%s_%s_seed%ld.csv", config->output,
-                     data->name, noise->name, column, seed);
+            snprintf(path, sizeof path, "%s/corrupt/%s_%s_%s_seed%ld.csv",
+                     request.config->output, request.data->name, request.noise->name,
+                     request.column, request.seed);
         lnl_error err;
         lnl_error_clear(&err);
         code = make_parent_folders(path);
-        if (code == 0 && lnl_corrupt_write(config, data, noise, rate, setting, (int)seed, path,
-                                           &err) != LNL_OK)
+        if (code == 0 &&
+            lnl_corrupt_write(request.config, request.data, request.noise, request.rate,
+                              request.setting, (int)request.seed, path, &err) != LNL_OK)
             code = report_error(&err);
         if (code == 0)
             fprintf(stderr, "lnl: wrote %s\n", path);
     }
-    lnl_config_destroy(config);
+    lnl_config_destroy(request.config);
     return code;
 }
 
@@ -785,59 +817,25 @@ static const char plot_data_help[] =
 
 int lnl_cli_plot_data(int argc, char **argv)
 {
-    const char *out = NULL, *data_name = NULL, *noise_name = NULL, *rate_text = NULL;
-    const char *setting_text = NULL, *seed_text = NULL, *positional[1];
-    option options[] = {{"--out", &out, NULL},           {"--data", &data_name, NULL},
-                        {"--noise", &noise_name, NULL},   {"--rate", &rate_text, NULL},
-                        {"--setting", &setting_text, NULL}, {"--seed", &seed_text, NULL},
-                        {NULL, NULL, NULL}};
-    int n_positional;
-    if (!parse_options(argc, argv, options, positional, 1, &n_positional, plot_data_help))
-        return 2;
-    if (n_positional != 1) {
-        fprintf(stderr, "lnl plot-data: missing CONFIG\n%s", plot_data_help);
-        return 2;
-    }
-    lnl_config *config = NULL;
-    int code = read_config(positional[0], &config);
-    if (code != 0)
-        return code;
-
-    const lnl_data_spec *data = data_name ? find_data(config, data_name) : &config->data[0];
-    const lnl_noise_spec *noise = noise_name ? find_noise(config, noise_name) : &config->noise[0];
-    long seed = 0;
-    double rate = 0.0;
-    const char *setting = NULL;
-    char label[LNL_NAME_MAX], column[LNL_NAME_MAX];
-    if (data == NULL || noise == NULL) {
-        fprintf(stderr, "lnl plot-data: no [%s %s] in %s\n", data == NULL ? "data" : "noise",
-                data == NULL ? data_name : noise_name, config->path);
-        code = 2;
-    } else if (seed_text != NULL && !parse_int(seed_text, 0, config->seeds - 1, &seed)) {
-        fprintf(stderr, "lnl plot-data: invalid --seed \"%s\": expected 0 to %d\n", seed_text,
-                config->seeds - 1);
-        code = 2;
-    } else {
-        code = choose_noise_setting("plot-data", config, noise, rate_text, setting_text, &rate,
-                                    &setting, label, sizeof label, column, sizeof column);
-    }
-
+    cell_request request;
+    int code = read_cell_request("plot-data", argc, argv, plot_data_help, &request);
     if (code == 0) {
         char folder[LNL_PATH_MAX + 16], stem[LNL_PATH_MAX + 256];
-        if (out != NULL)
-            snprintf(folder, sizeof folder, "%s", out);
+        if (request.out != NULL)
+            snprintf(folder, sizeof folder, "%s", request.out);
         else
-            snprintf(folder, sizeof folder, "%s/figures", config->output);
+            snprintf(folder, sizeof folder, "%s/figures", request.config->output);
         lnl_error err;
         lnl_error_clear(&err);
-        if (lnl_report_plot_data(config, data, noise, rate, setting, (int)seed, folder, stem,
-                                 sizeof stem, &err) != LNL_OK)
+        if (lnl_report_plot_data(request.config, request.data, request.noise, request.rate,
+                                 request.setting, (int)request.seed, folder, stem, sizeof stem,
+                                 &err) != LNL_OK)
             code = report_error(&err);
         else
             fprintf(stderr, "lnl: wrote scatter_clean_%s, scatter_noisy_%s and transition_%s "
                             "(.pdf, .svg, .png) in %s\n", stem, stem, stem, folder);
     }
-    lnl_config_destroy(config);
+    lnl_config_destroy(request.config);
     return code;
 }
 
