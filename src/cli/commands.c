@@ -511,6 +511,18 @@ int lnl_cli_generate(int argc, char **argv)
 
 /* ---- lnl corrupt ----------------------------------------------------------- */
 
+/* The help lines of the options that choose a cell in `lnl corrupt` and
+ * `lnl plot-data` (read_cell_request). */
+#define CELL_OPTIONS_HELP \
+    "  --data NAME    data section (default: the first)\n" \
+    "  --noise NAME   noise section (default: the first)\n" \
+    "  --rate R       noise rate in [0, 1] (default: the section's first setting\n" \
+    "                 with a rate above 0)\n" \
+    "  --setting P/N  class_conditional noise: one of the section's pairs, the\n" \
+    "                 flip rates of the positive and the negative class, such as\n" \
+    "                 0.3/0.1; needed when two pairs share the mean rate R\n" \
+    "  --seed I       seed index, 0 to seeds-1 (default 0)\n"
+
 static const char corrupt_help[] =
     "usage: lnl corrupt CONFIG [--data NAME] [--noise NAME] [--rate R | --setting P/N]\n"
     "                          [--seed I] [--out FILE]\n"
@@ -520,14 +532,7 @@ static const char corrupt_help[] =
     "corrupted label for training rows, the clean one for test rows. The split\n"
     "and the noise are those of the same cell in `lnl run`.\n"
     "\n"
-    "  --data NAME    data section (default: the first)\n"
-    "  --noise NAME   noise section (default: the first)\n"
-    "  --rate R       noise rate in [0, 1] (default: the section's first setting\n"
-    "                 with a rate above 0)\n"
-    "  --setting P/N  class_conditional noise: one of the section's pairs, the\n"
-    "                 flip rates of the positive and the negative class, such as\n"
-    "                 0.3/0.1; needed when two pairs share the mean rate R\n"
-    "  --seed I       seed index, 0 to seeds-1 (default 0)\n"
+    CELL_OPTIONS_HELP
     "  --out FILE     default OUTPUT/corrupt/DATA_NOISE_SETTING_seedI.csv, where\n"
     "                 SETTING is the rate, or the pair as P_N\n";
 
@@ -804,14 +809,7 @@ static const char plot_data_help[] =
     "features is projected on its first two principal components. Each figure\n"
     "is written as PDF, SVG and PNG.\n"
     "\n"
-    "  --data NAME    data section (default: the first)\n"
-    "  --noise NAME   noise section (default: the first)\n"
-    "  --rate R       noise rate in [0, 1] (default: the section's first setting\n"
-    "                 with a rate above 0)\n"
-    "  --setting P/N  class_conditional noise: one of the section's pairs, the\n"
-    "                 flip rates of the positive and the negative class, such as\n"
-    "                 0.3/0.1; needed when two pairs share the mean rate R\n"
-    "  --seed I       seed index, 0 to seeds-1 (default 0)\n"
+    CELL_OPTIONS_HELP
     "  --out DIR      output folder (default OUTPUT/figures, OUTPUT being the\n"
     "                 config's output folder)\n";
 
