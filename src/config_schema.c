@@ -794,29 +794,45 @@ static long split_list(char *text, char **items, size_t capacity, size_t *empty_
     return (long)count;
 }
 
+/* Copies a list value and splits the copy into items with split_list.
+ * name is the key's name for the messages. Returns LNL_OK, LNL_ERR_NOMEM,
+ * or LNL_ERR_CONFIG for an empty item. The caller frees *text and *items,
+ * on failure too. */
+static lnl_status read_list(const char *value, const char *name, const char *section,
+                            char **text, char ***items, long *count, char *message,
+                            size_t message_size)
+{
+    size_t length = strlen(value);
+    *text = malloc(length + 1);
+    *items = malloc((length + 1) * sizeof **items);
+    if (*text == NULL || *items == NULL) {
+        snprintf(message, message_size, "out of memory while reading %s in %s", name, section);
+        return LNL_ERR_NOMEM;
+    }
+    memcpy(*text, value, length + 1);
+
+    size_t empty_index = 0;
+    *count = split_list(*text, *items, length + 1, &empty_index);
+    if (*count < 0) {
+        snprintf(message, message_size, "empty item %zu in %s in %s: remove the extra comma",
+                 empty_index + 1, name, section);
+        return LNL_ERR_CONFIG;
+    }
+    return LNL_OK;
+}
+
 static lnl_status store_weights(const lnl_config_key *key, const char *value,
                                 lnl_data_spec *spec, const char *section, char *message,
                                 size_t message_size)
 {
-    lnl_status status = LNL_ERR_NOMEM;
-    size_t length = strlen(value);
-    char *text = malloc(length + 1);
-    char **items = malloc((length + 1) * sizeof *items);
-    if (text == NULL || items == NULL) {
-        snprintf(message, message_size, "out of memory while reading weights in %s", section);
+    char *text = NULL;
+    char **items = NULL;
+    long count = 0;
+    lnl_status status = read_list(value, "weights", section, &text, &items, &count, message,
+                                  message_size);
+    if (status != LNL_OK)
         goto cleanup;
-    }
-    memcpy(text, value, length + 1);
-
-    size_t empty_index = 0;
-    long count = split_list(text, items, length + 1, &empty_index);
     status = LNL_ERR_CONFIG;
-    if (count < 0) {
-        snprintf(message, message_size,
-                 "empty item %zu in weights in %s: remove the extra comma", empty_index + 1,
-                 section);
-        goto cleanup;
-    }
     if (count > LNL_MAX_CLASSES) {
         snprintf(message, message_size, "too many weights in %s: %ld values, at most %d",
                  section, count, LNL_MAX_CLASSES);
@@ -918,25 +934,14 @@ static lnl_status store_rates(const lnl_config_key *key, const char *value,
                               lnl_noise_spec *spec, const char *section, char *message,
                               size_t message_size)
 {
-    lnl_status status = LNL_ERR_NOMEM;
-    size_t length = strlen(value);
-    char *text = malloc(length + 1);
-    char **items = malloc((length + 1) * sizeof *items);
-    if (text == NULL || items == NULL) {
-        snprintf(message, message_size, "out of memory while reading rates in %s", section);
+    char *text = NULL;
+    char **items = NULL;
+    long count = 0;
+    lnl_status status = read_list(value, "rates", section, &text, &items, &count, message,
+                                  message_size);
+    if (status != LNL_OK)
         goto cleanup;
-    }
-    memcpy(text, value, length + 1);
-
-    size_t empty_index = 0;
-    long count = split_list(text, items, length + 1, &empty_index);
     status = LNL_ERR_CONFIG;
-    if (count < 0) {
-        snprintf(message, message_size,
-                 "empty item %zu in rates in %s: remove the extra comma", empty_index + 1,
-                 section);
-        goto cleanup;
-    }
 
     spec->n_rates = 0;
     for (long i = 0; i < count; i++) {
@@ -1115,25 +1120,14 @@ static lnl_status store_pairs(const lnl_config_key *key, const char *value,
                               lnl_noise_spec *spec, const char *section, char *message,
                               size_t message_size)
 {
-    lnl_status status = LNL_ERR_NOMEM;
-    size_t length = strlen(value);
-    char *text = malloc(length + 1);
-    char **items = malloc((length + 1) * sizeof *items);
-    if (text == NULL || items == NULL) {
-        snprintf(message, message_size, "out of memory while reading pairs in %s", section);
+    char *text = NULL;
+    char **items = NULL;
+    long count = 0;
+    lnl_status status = read_list(value, "pairs", section, &text, &items, &count, message,
+                                  message_size);
+    if (status != LNL_OK)
         goto cleanup;
-    }
-    memcpy(text, value, length + 1);
-
-    size_t empty_index = 0;
-    long count = split_list(text, items, length + 1, &empty_index);
     status = LNL_ERR_CONFIG;
-    if (count < 0) {
-        snprintf(message, message_size,
-                 "empty item %zu in pairs in %s: remove the extra comma", empty_index + 1,
-                 section);
-        goto cleanup;
-    }
     if (count > LNL_MAX_RATES) {
         snprintf(message, message_size, "too many pairs in %s: %ld, at most %d", section,
                  count, LNL_MAX_RATES);
@@ -1206,26 +1200,15 @@ static lnl_status store_mapping(const lnl_config_key *key, const char *value,
                                 size_t message_size)
 {
     (void)key;
-    lnl_status status = LNL_ERR_NOMEM;
-    size_t length = strlen(value);
-    char *text = malloc(length + 1);
-    char **items = malloc((length + 1) * sizeof *items);
+    char *text = NULL;
+    char **items = NULL;
+    long count = 0;
     lnl_class_mapping *mappings = NULL;
-    if (text == NULL || items == NULL) {
-        snprintf(message, message_size, "out of memory while reading mapping in %s", section);
+    lnl_status status = read_list(value, "mapping", section, &text, &items, &count, message,
+                                  message_size);
+    if (status != LNL_OK)
         goto cleanup;
-    }
-    memcpy(text, value, length + 1);
-
-    size_t empty_index = 0;
-    long count = split_list(text, items, length + 1, &empty_index);
     status = LNL_ERR_CONFIG;
-    if (count < 0) {
-        snprintf(message, message_size,
-                 "empty item %zu in mapping in %s: remove the extra comma", empty_index + 1,
-                 section);
-        goto cleanup;
-    }
     mappings = calloc((size_t)count, sizeof *mappings);
     if (mappings == NULL) {
         status = LNL_ERR_NOMEM;
