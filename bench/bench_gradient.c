@@ -472,9 +472,9 @@ int main(int argc, char **argv)
         if (passes[p].kind == PASS_READ)
             plain_read = bandwidth;
         if (passes[p].kind == PASS_LOSS || passes[p].kind == PASS_LOSS_SKETCH)
-            printf("| %s | %.2f | | |\n", passes[p].name, 1e3 * best);
+            printf("| %s | %.3f | | |\n", passes[p].name, 1e3 * best);
         else
-            printf("| %s | %.2f | %.2f | %.0f%% |\n", passes[p].name, 1e3 * best, bandwidth,
+            printf("| %s | %.3f | %.2f | %.0f%% |\n", passes[p].name, 1e3 * best, bandwidth,
                    100.0 * bandwidth / plain_read);
     }
     for (size_t k = 2; k <= 10; k += 8) {

@@ -126,9 +126,11 @@ ninja -C "$build" lnl bench/bench_fit bench/bench_gradient bench/bench_data > /d
     echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
 } > "$work/machine.txt"
 
-# gradient-evaluation bandwidth
+# gradient-evaluation bandwidth, and the same passes at the size of one
+# digits.ini fit
 gradient_benchmark() {
     "$build/bench/bench_gradient" 100000 100 --repeats 20 > "$work/gradient.md"
+    "$build/bench/bench_gradient" 1347 64 --repeats 200 > "$work/gradient-digits.md"
 }
 
 # one fit against scikit-learn and liblinear, K = $1
@@ -140,7 +142,9 @@ fit_benchmark() {
 
 # configs/$1.ini against the Python equivalent, interleaved so that a
 # change of load hits both. lnl writes into a fresh folder each time
-# because it resumes the runs it finds in an existing one.
+# because it resumes the runs it finds in an existing one. Python runs
+# twice with numpy's default BLAS threads and once with one, like lnl's
+# cells.
 sweep_benchmark() {
     local config=$1 repeat jobs out
     rm -rf "$work/lnl-$config"-* "$work/python-$config"-*
@@ -150,10 +154,13 @@ sweep_benchmark() {
             timed "$out.time" "$build/lnl" run "configs/$config.ini" --out "$out" \
                 --jobs "$jobs" --quiet 2>> "$work/lnl.log"
         done
+        out="$work/python-$config-$repeat"
         if [ "$repeat" -le 2 ]; then
-            out="$work/python-$config-$repeat"
             timed "$out.time" $python bench/python/sweep_equivalent.py "configs/$config.ini" \
                 --out "$out" --json "$out.json" > /dev/null
+        else
+            OPENBLAS_NUM_THREADS=1 timed "$out.time" $python bench/python/sweep_equivalent.py \
+                "configs/$config.ini" --out "$out" --json "$out.json" > /dev/null
         fi
     done
 }
