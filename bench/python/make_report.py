@@ -90,7 +90,8 @@ def machine_section(report, machine, loads):
         source += (f" with {dirty} tracked files modified in the working tree "
                    "(work in progress of other changes, built as found)")
     report.add(f"- Source: {source}, release build (`--buildtype=release`, -O3, no -march).")
-    report.add(f"- CPU: {machine['cpu']}, {machine['cores']} cores, "
+    report.add(f"- CPU: {machine['cpu']} (family {machine['cpu_family']}, model "
+               f"{machine['cpu_model']}, from /proc/cpuinfo), {machine['cores']} cores, "
                f"{machine['memory_gib']} GiB memory.")
     report.add(f"- OpenBLAS {machine['openblas']} (Debian package libopenblas0-pthread), "
                f"liblinear-tools {machine['liblinear']}, {machine['compiler']}, "
