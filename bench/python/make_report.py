@@ -453,10 +453,10 @@ def analysis_section(report, fits, sweeps, gradient, digits_gradient):
             "little. Per evaluation both do the same work: X times the weights through BLAS, "
             "the loss and its gradient with exp, and X^T times the residuals through BLAS "
             "(LinearModelLoss.loss_gradient in sklearn/linear_model/_linear_loss.py). lnl "
-            "also standardizes every row as it reads it, which scikit-learn's input already "
-            f"is: a median of {statistics.median(per_evaluation):.1f} ms per evaluation "
-            f"against {statistics.median(per_evaluation_standardized):.1f} ms on the "
-            "standardized matrix, including the L-BFGS work per evaluation.")
+            "takes a median of "
+            f"{statistics.median(per_evaluation):.1f} ms per evaluation when it standardizes "
+            f"rows as it reads them and {statistics.median(per_evaluation_standardized):.1f} "
+            "ms on the standardized matrix, including the L-BFGS work per evaluation.")
     k2 = fits[0]
     liblinear = [r for r in k2["runs"] if r["solver"] == "liblinear"]
     floor = min(r["gap"] for r in liblinear)
