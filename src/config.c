@@ -851,7 +851,11 @@ static const char *loss_names(unsigned bit, char *out, size_t size)
         if ((info->parameters & bit) == 0)
             continue;
         count++;
-        const char *separator = count == 1 ? "" : count == total ? " or " : ", ";
+        const char *separator = ", ";
+        if (count == 1)
+            separator = "";
+        else if (count == total)
+            separator = " or ";
         int written = snprintf(out + used, size - used, "%s%s", separator, info->name);
         if (written < 0)
             break;

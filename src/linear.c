@@ -154,7 +154,7 @@ static void block_logits(const lnl_linear_shape *shape, const double *theta, siz
                     block_X, (int)d, W, (int)d, 1.0, logits, (int)k);
 }
 
-/* Adds the block's contribution to the gradient. G (n x K) holds the
+/* Adds the block's contribution to the gradient. G (n x K) contains the
  * weighted dLoss/dZ; for the binary model only column 1 matters because
  * column 0 is the constant logit. */
 static void block_gradient(const lnl_linear_shape *shape, size_t n, const double *block_X,

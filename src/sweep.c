@@ -395,7 +395,7 @@ static const char runs_header[] =
     "transition_error_max,transition_error_frobenius,transition_matrix,n_kept,label_precision,"
     "label_recall,forget_rate\n";
 
-/* Writes text as one CSV field, quoted when it holds a comma or a quote. */
+/* Writes text as one CSV field, quoted when it contains a comma or a quote. */
 static void write_csv_field(FILE *file, const char *text)
 {
     if (strpbrk(text, ",\"\n\r") == NULL) {
@@ -1931,7 +1931,7 @@ lnl_status lnl_corrupt_write(const lnl_config *config, const lnl_data_spec *data
     if (status != LNL_OK)
         goto cleanup;
 
-    /* Extra columns: split (0 train, 1 test) and clean label; y holds the
+    /* Extra columns: split (0 train, 1 test) and clean label; y contains the
      * noisy label so the written label column is "noisy". */
     size_t d = dataset->n_features, n = dataset->n_rows;
     copy = lnl_dataset_create(n, d + 2, dataset->n_classes);

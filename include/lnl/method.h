@@ -48,7 +48,7 @@ typedef struct lnl_fit_output {
      * them whose label equals the clean label, label_recall the fraction of
      * the clean-labelled samples that were kept (NaN without clean labels or
      * without a clean-labelled sample). A method without a filter keeps every
-     * sample; include/lnl/select.h says what the filters keep. forget_rate
+     * sample; include/lnl/select.h describes what the filters keep. forget_rate
      * is the fraction that filter = small_loss or coteaching drops (at the
      * end of the schedule), NaN for the other methods. */
     size_t n_kept;
@@ -94,7 +94,7 @@ lnl_status lnl_method_fit_weighted(const lnl_method_spec *spec, const lnl_fit_in
 void lnl_fit_output_destroy(lnl_fit_output *output);
 
 /* Chooses the model shape for a method and K classes: binary for K = 2
- * unless the spec asks for softmax. */
+ * unless the spec requests softmax. */
 lnl_status lnl_method_shape(const lnl_method_spec *spec, size_t n_features, size_t n_classes,
                             lnl_linear_shape *shape, lnl_error *err);
 

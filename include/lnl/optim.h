@@ -51,7 +51,7 @@ void lnl_lbfgs_defaults(lnl_lbfgs_options *options);
 /* Minimizes f from x (length n, overwritten with the best point found).
  * Not converging within max_iter, or a line search that finds no further
  * decrease, is not an error: result->converged is false and result->reason
- * says why. Errors are those of the objective and LNL_ERR_NOMEM. */
+ * gives the reason. Errors are those of the objective and LNL_ERR_NOMEM. */
 lnl_status lnl_lbfgs(lnl_objective_fn objective, void *context, size_t n, double *x,
                      const lnl_lbfgs_options *options, lnl_optim_result *result,
                      lnl_error *err);

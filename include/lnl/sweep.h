@@ -63,7 +63,7 @@ typedef struct lnl_run_result {
     bool converged;
     double objective;
     double fit_seconds;
-    bool ok;                     /* false: the run failed, message says why */
+    bool ok;                     /* false: the run failed, and message gives the reason */
     char message[LNL_ERROR_MESSAGE_MAX];
     size_t n_classes;
     size_t *confusion;           /* K x K realised clean-vs-noisy counts */

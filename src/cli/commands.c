@@ -289,8 +289,12 @@ int lnl_cli_run(int argc, char **argv)
     /* under mpirun only rank 0 prints more than errors */
     bool root = lnl_cli_mpi_rank() == 0;
     quiet = quiet || !root;
-    lnl_log_set_sink(stderr_sink, NULL,
-                     quiet ? LNL_LOG_ERROR : verbose ? LNL_LOG_DEBUG : LNL_LOG_WARNING);
+    lnl_log_level log_level = LNL_LOG_WARNING;
+    if (quiet)
+        log_level = LNL_LOG_ERROR;
+    else if (verbose)
+        log_level = LNL_LOG_DEBUG;
+    lnl_log_set_sink(stderr_sink, NULL, log_level);
     lnl_config *config = NULL;
     int code = read_config(positional[0], &config);
     if (code != 0)

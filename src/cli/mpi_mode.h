@@ -2,8 +2,8 @@
  * `mpirun -np P`, rank R runs shard R+1 of P (lnl_sweep_options) into
  * DIR/shard-R+1-of-P, sends that folder's .lnl-state and runs.csv to rank
  * 0, and rank 0 merges them into DIR (lnl_merge_runs). The result equals a
- * one-process run. Every rank loads the data sets itself, so a node holds
- * one copy per rank on it. In a build without MPI these functions are
+ * one-process run. Every rank loads the data sets itself, so a node keeps
+ * one copy per rank in memory. In a build without MPI these functions are
  * stubs: one process, rank 0. */
 #ifndef LNL_CLI_MPI_MODE_H
 #define LNL_CLI_MPI_MODE_H
