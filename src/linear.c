@@ -2,8 +2,12 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "binary_logistic.h"
+#include "prefetch.h"
 
 /* Rows per block: about 128 KiB of gathered features, so a block stays in
  * L2 cache between the logits gemm and the gradient gemm. */
@@ -41,8 +45,9 @@ lnl_status lnl_linear_workspace_create(const lnl_linear_shape *shape,
     out->values = malloc(rows * sizeof(double));
     out->loss_work = malloc((lnl_loss_work_size(rows, k) + 1) * sizeof(double));
     out->binary_logit = malloc(rows * sizeof(double));
+    out->inverse_scale = malloc((d > 0 ? d : 1) * sizeof(double));
     if (!out->block_X || !out->logits || !out->gradient || !out->values || !out->loss_work ||
-        !out->binary_logit) {
+        !out->binary_logit || !out->inverse_scale) {
         lnl_linear_workspace_destroy(out);
         return lnl_error_set(err, LNL_ERR_NOMEM, NULL, 0, "out of memory for a workspace");
     }
@@ -59,29 +64,8 @@ void lnl_linear_workspace_destroy(lnl_linear_workspace *workspace)
     free(workspace->values);
     free(workspace->loss_work);
     free(workspace->binary_logit);
+    free(workspace->inverse_scale);
     memset(workspace, 0, sizeof *workspace);
-}
-
-/* How many rows ahead of the copy gather_rows prefetches a row. A
- * training split lists its rows in random order, which the hardware
- * prefetcher cannot follow, so without this every row start waits for
- * memory. On the machine of bench/REPORT.md, 4 rows cut one K = 2
- * evaluation over 100000 shuffled rows of 100 doubles from 21 to 12 ms,
- * and 2 or 8 rows did about as well. */
-enum { PREFETCH_ROWS = 4 };
-
-/* Requests the cache lines of one row of d doubles, assuming 64-byte lines.
- * Does nothing on compilers without __builtin_prefetch. */
-static void prefetch_row(const double *row, size_t d)
-{
-#if defined(__GNUC__)
-    const char *bytes = (const char *)row;
-    for (size_t offset = 0; offset < d * sizeof(double); offset += 64)
-        __builtin_prefetch(bytes + offset);
-#else
-    (void)row;
-    (void)d;
-#endif
 }
 
 /* Features standardized per pass of gather_rows: their reciprocal scales
@@ -100,8 +84,8 @@ static void gather_rows(const lnl_dataset *data, const size_t *rows, size_t n,
     size_t d = data->n_features;
     if (standardizer == NULL) {
         for (size_t i = 0; i < n; i++) {
-            if (i + PREFETCH_ROWS < n)
-                prefetch_row(data->X + rows[i + PREFETCH_ROWS] * d, d);
+            if (i + LNL_PREFETCH_ROWS < n)
+                lnl_prefetch_row(data->X + rows[i + LNL_PREFETCH_ROWS] * d, d);
             memcpy(out + i * d, data->X + rows[i] * d, d * sizeof(double));
         }
         return;
@@ -115,8 +99,8 @@ static void gather_rows(const lnl_dataset *data, const size_t *rows, size_t n,
             inverse[j] = 1.0 / standardizer->scale[first + j];
 
         for (size_t i = 0; i < n; i++) {
-            if (first == 0 && i + PREFETCH_ROWS < n)
-                prefetch_row(data->X + rows[i + PREFETCH_ROWS] * d, d);
+            if (first == 0 && i + LNL_PREFETCH_ROWS < n)
+                lnl_prefetch_row(data->X + rows[i + LNL_PREFETCH_ROWS] * d, d);
             const double *x = data->X + rows[i] * d + first;
             double *o = out + i * d + first;
             for (size_t j = 0; j < width; j++)
@@ -213,6 +197,54 @@ static lnl_status check_problem(const lnl_linear_problem *problem, lnl_error *er
     return LNL_OK;
 }
 
+static bool rows_are_consecutive(const size_t *rows, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        if (rows[i] != rows[0] + i)
+            return false;
+    return true;
+}
+
+/* Adds one block of the binary cross-entropy objective to *total and to
+ * the gradient through the fused kernel of src/binary_logistic.h, which
+ * reads each row of X from memory once and standardizes it in registers. */
+static lnl_status binary_ce_block(const lnl_linear_problem *problem, const double *theta,
+                                  size_t start, size_t n, double *gradient,
+                                  lnl_linear_workspace *workspace, double *total, lnl_error *err)
+{
+    size_t d = problem->shape.n_features;
+    lnl_binary_block block = {
+        .n = n,
+        .d = d,
+        .X = problem->data->X,
+        .rows = problem->rows + start,
+        .labels = problem->labels + start,
+        .C = problem->C,
+        .sample_weights = problem->sample_weights != NULL ? problem->sample_weights + start : NULL,
+    };
+    if (problem->standardizer != NULL) {
+        block.mean = problem->standardizer->mean;
+        block.inverse_scale = workspace->inverse_scale;
+    }
+    if (rows_are_consecutive(block.rows, n)) {
+        /* The hardware prefetcher follows a run of rows by itself. */
+        block.X += block.rows[0] * d;
+        block.rows = NULL;
+    }
+
+    double *gradient_b = gradient != NULL && problem->shape.fit_intercept ? gradient + d : NULL;
+    /* loss_work holds lnl_loss_work_size(block_rows, 2) = 4 block_rows
+     * doubles, more than the 3 n the kernel needs. */
+    double block_total =
+        lnl_binary_ce_block(&block, theta, theta[d], gradient, gradient_b, workspace->loss_work);
+    if (!isfinite(block_total))
+        return lnl_error_set(err, LNL_ERR_NUMERIC, NULL, 0,
+                             "the loss \"%s\" is not finite on rows %zu to %zu",
+                             problem->loss->info->name, start, start + n - 1);
+    *total += block_total;
+    return LNL_OK;
+}
+
 lnl_status lnl_linear_objective(const lnl_linear_problem *problem, const double *theta,
                                 double *f, double *gradient, lnl_linear_workspace *workspace,
                                 lnl_error *err)
@@ -227,10 +259,21 @@ lnl_status lnl_linear_objective(const lnl_linear_problem *problem, const double 
         memset(gradient, 0, lnl_linear_n_params(shape) * sizeof(double));
     double total = 0.0;
 
+    bool fused = shape->binary && strcmp(problem->loss->info->name, "ce") == 0;
+    if (fused && problem->standardizer != NULL)
+        for (size_t j = 0; j < shape->n_features; j++)
+            workspace->inverse_scale[j] = 1.0 / problem->standardizer->scale[j];
     for (size_t start = 0; start < problem->n_rows; start += workspace->block_rows) {
         size_t n = problem->n_rows - start;
         if (n > workspace->block_rows)
             n = workspace->block_rows;
+
+        if (fused) {
+            status = binary_ce_block(problem, theta, start, n, gradient, workspace, &total, err);
+            if (status != LNL_OK)
+                return status;
+            continue;
+        }
 
         gather_rows(problem->data, problem->rows + start, n, problem->standardizer,
                     workspace->block_X);

@@ -6,6 +6,7 @@
 
 #include "loss_correction.h"
 #include "loss_robust.h"
+#include "vector_math.h"
 
 void lnl_softmax(size_t n, size_t n_classes, const double *Z, double *P)
 {
@@ -92,11 +93,12 @@ lnl_status lnl_loss_check_finite(size_t n, size_t n_classes, const double *value
 }
 
 /* Cross entropy: loss = logsumexp(z) - z_y, dLoss/dz = softmax(z) - onehot(y).
- * Computed from the logits, so it stays finite where p_y underflows. */
+ * Computed from the logits, so it stays finite where p_y underflows. One
+ * exp per logit serves both: with e_k = exp(z_k - max), softmax(z)_k is
+ * e_k / sum(e). */
 static lnl_status cross_entropy(const lnl_loss *loss, size_t n, const double *Z, const int *y,
                                 double *values, double *gradient, double *work)
 {
-    (void)work;
     size_t n_classes = loss->params.n_classes;
     if (lnl_loss_check_logits(n, n_classes, Z) != LNL_OK)
         return LNL_ERR_NUMERIC;
@@ -108,16 +110,18 @@ static lnl_status cross_entropy(const lnl_loss *loss, size_t n, const double *Z,
         for (size_t k = 1; k < n_classes; k++)
             max = z[k] > max ? z[k] : max;
 
+        double *e = work + i * n_classes;
         double sum = 0.0;
-        for (size_t k = 0; k < n_classes; k++)
-            sum += exp(z[k] - max);
-        double log_sum = max + log(sum);
-        values[i] = log_sum - z[y[i]];
+        for (size_t k = 0; k < n_classes; k++) {
+            e[k] = lnl_exp_nonpositive(z[k] - max);
+            sum += e[k];
+        }
+        values[i] = (max + log(sum)) - z[y[i]];
 
         if (gradient != NULL) {
             double *g = gradient + i * n_classes;
             for (size_t k = 0; k < n_classes; k++)
-                g[k] = exp(z[k] - log_sum);
+                g[k] = e[k] / sum;
             g[y[i]] -= 1.0;
         }
     }

@@ -71,6 +71,7 @@ typedef struct case_options {
     bool standardize;
     bool weighted;
     uint64_t seed;
+    bool consecutive;     /* rows 1..n_rows in order instead of scrambled */
 } case_options;
 
 /* A random problem that owns all its arrays. The data set is built by hand
@@ -122,7 +123,7 @@ static void random_case_create(random_case *rc, const case_options *options)
     assert_non_null(rc->labels);
     assert_non_null(rc->weights);
     for (size_t i = 0; i < n; i++) {
-        rc->rows[i] = (7 * i + 3) % n_data;
+        rc->rows[i] = options->consecutive ? (i + 1) % n_data : (7 * i + 3) % n_data;
         rc->labels[i] = rc->data.y[rc->rows[i]];
         rc->weights[i] = 1.05 + random_uniform(&random, 0.95);
     }
@@ -253,7 +254,7 @@ static void linear_objective_matches_reference(void **state)
             for (int standardize = 0; standardize <= 1; standardize++)
                 for (int weighted = 0; weighted <= 1; weighted++) {
                     case_options options = {2600, 2500, 7, binary ? 2 : 3, binary, intercept,
-                                            standardize, weighted, seed++};
+                                            standardize, weighted, seed++, false};
                     check_objective_against_reference(&options);
                 }
 }
@@ -264,10 +265,15 @@ static void linear_objective_matches_reference_across_sizes(void **state)
 
     /* d = 1 gives 1024-row blocks, d = 700 gives 23-row blocks. */
     const case_options cases[] = {
-        {3000, 2049, 1, 4, false, true, true, true, 1},
-        {3000, 1025, 1, 2, true, true, false, true, 2},
-        {60, 50, 700, 3, false, true, true, false, 3},
-        {60, 47, 700, 2, true, false, true, true, 4},
+        {3000, 2049, 1, 4, false, true, true, true, 1, false},
+        {3000, 1025, 1, 2, true, true, false, true, 2, false},
+        {60, 50, 700, 3, false, true, true, false, 3, false},
+        {60, 47, 700, 2, true, false, true, true, 4, false},
+        /* Consecutive rows, which the binary cross-entropy path reads in
+         * place. */
+        {3000, 2049, 1, 2, true, true, false, true, 5, true},
+        {600, 500, 100, 2, true, true, true, false, 6, true},
+        {600, 500, 100, 2, true, true, false, false, 7, true},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
         check_objective_against_reference(&cases[c]);
@@ -325,10 +331,10 @@ static void linear_gradient_matches_finite_differences(void **state)
 {
     (void)state;
     const case_options cases[] = {
-        {60, 50, 4, 3, false, true, true, true, 21},
-        {60, 50, 4, 3, false, false, false, true, 22},
-        {60, 50, 4, 2, true, true, true, true, 23},
-        {60, 50, 4, 2, true, false, true, false, 24},
+        {60, 50, 4, 3, false, true, true, true, 21, false},
+        {60, 50, 4, 3, false, false, false, true, 22, false},
+        {60, 50, 4, 2, true, true, true, true, 23, false},
+        {60, 50, 4, 2, true, false, true, false, 24, false},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
         check_gradient_by_differences(&cases[c]);
@@ -343,7 +349,7 @@ static void linear_binary_equals_softmax_with_zero_row(void **state)
      * to the penalty. */
     const size_t d = 5;
     for (int intercept = 0; intercept <= 1; intercept++) {
-        case_options options = {300, 250, d, 2, true, intercept, true, true, 31};
+        case_options options = {300, 250, d, 2, true, intercept, true, true, 31, false};
         random_case rc;
         random_case_create(&rc, &options);
         lnl_linear_problem binary = rc.problem;
@@ -393,7 +399,7 @@ static void linear_binary_equals_softmax_with_zero_row(void **state)
 static void linear_objective_rejects_bad_shapes(void **state)
 {
     (void)state;
-    case_options options = {40, 30, 3, 3, false, true, false, false, 41};
+    case_options options = {40, 30, 3, 3, false, true, false, false, 41, false};
     random_case rc;
     random_case_create(&rc, &options);
     lnl_linear_workspace workspace;
@@ -428,7 +434,7 @@ static void linear_objective_rejects_bad_shapes(void **state)
 static void linear_objective_rejects_non_finite_data(void **state)
 {
     (void)state;
-    case_options options = {40, 30, 3, 3, false, true, false, false, 42};
+    case_options options = {40, 30, 3, 3, false, true, false, false, 42, false};
     random_case rc;
     random_case_create(&rc, &options);
     rc.data.X[rc.rows[5] * 3 + 1] = NAN;
