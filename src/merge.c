@@ -180,10 +180,12 @@ static void describe_cell(const lnl_config *config, size_t index, char *out, siz
     snprintf(out, size, "cell %zu", index);
 }
 
-/* Writes runs.csv, .lnl-state, the manifest and the report into output. */
+/* Writes runs.csv, .lnl-state, the manifest and the report into output;
+ * the report has no figures when skip_figures is set. */
 static lnl_status write_merged_folder(const lnl_config *config, const char *output,
                                       const merged_rows *merged, const char *state_text,
-                                      const char *config_text, lnl_error *err)
+                                      const char *config_text, bool skip_figures,
+                                      lnl_error *err)
 {
     char path[LNL_PATH_MAX + 64];
     int lock_fd = -1;
@@ -212,8 +214,10 @@ static lnl_status write_merged_folder(const lnl_config *config, const char *outp
     }
     if (status == LNL_OK)
         status = lnl_manifest_write_text(output, config, config_text, err);
-    if (status == LNL_OK)
-        status = lnl_report_write(output, err);
+    if (status == LNL_OK) {
+        lnl_report_options report_options = {.skip_figures = skip_figures};
+        status = lnl_report_write_with_options(output, &report_options, err);
+    }
     close(lock_fd);
     return status;
 }
@@ -303,7 +307,7 @@ lnl_status lnl_merge_runs(const lnl_config *config, const char *output,
     }
 
     status = write_merged_folder(config, output, &merged, parts[0].state_text, config_text,
-                                 err);
+                                 options->skip_figures, err);
     merged_rows_free(&merged);
     return status;
 }

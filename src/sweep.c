@@ -1804,8 +1804,10 @@ lnl_status lnl_sweep_run(const lnl_config *config, const lnl_sweep_options *opti
     status = write_runs_file(&state, runs_path, err);
     if (status == LNL_OK)
         status = lnl_manifest_write(output, config, err);
-    if (status == LNL_OK)
-        status = lnl_report_write(output, err);
+    if (status == LNL_OK) {
+        lnl_report_options report_options = {.skip_figures = options->skip_figures};
+        status = lnl_report_write_with_options(output, &report_options, err);
+    }
     summary->n_recorded = state.n_recorded;
     for (size_t i = 0; i < state.n_cells; i++) {
         summary->n_failed += (state.flags[i] & ROW_FAILED) != 0;

@@ -99,6 +99,7 @@ typedef struct sweep_call {
     const atomic_int *cancel;
     lnl_sweep_progress_fn progress;
     void *progress_context;
+    bool skip_figures;
 } sweep_call;
 
 static lnl_status run_sweep(const char *config_text, const sweep_call *call,
@@ -112,6 +113,7 @@ static lnl_status run_sweep(const char *config_text, const sweep_call *call,
         .progress_context = call->progress_context,
         .force = call->force,
         .cancel = call->cancel,
+        .skip_figures = call->skip_figures,
     };
     lnl_error_clear(err);
     lnl_status status = lnl_sweep_run(config, &options, summary, err);
@@ -334,6 +336,28 @@ static void sweep_end_to_end_writes_runs_and_tables(void **state)
     free(runs);
     free(table);
     free(markdown);
+    remove_tree(dir);
+}
+
+/* skip_figures leaves the tables and summary.md and draws no figure. */
+static void sweep_skip_figures_writes_tables_only(void **state)
+{
+    (void)state;
+    char dir[64];
+    make_temp_dir(dir, sizeof dir);
+    test_path with_path = path_in(dir, "with"), without_path = path_in(dir, "without");
+    lnl_sweep_summary summary;
+    lnl_error err;
+
+    sweep_call with = {.output = with_path.text, .jobs = 2};
+    sweep_call without = {.output = without_path.text, .jobs = 2, .skip_figures = true};
+    assert_int_equal(run_sweep(small_config, &with, &summary, &err), LNL_OK);
+    assert_int_equal(run_sweep(small_config, &without, &summary, &err), LNL_OK);
+
+    assert_true(path_exists(path_in(with_path.text, "figures/accuracy_blobs_sym.png").text));
+    assert_false(path_exists(path_in(without_path.text, "figures/accuracy_blobs_sym.png").text));
+    assert_true(path_exists(path_in(without_path.text, "tables/blobs_sym.csv").text));
+    assert_true(path_exists(path_in(without_path.text, "summary.md").text));
     remove_tree(dir);
 }
 
@@ -1097,6 +1121,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sweep_end_to_end_writes_runs_and_tables),
+        cmocka_unit_test(sweep_skip_figures_writes_tables_only),
         cmocka_unit_test(sweep_same_rows_for_any_jobs),
         cmocka_unit_test(sweep_resume_skips_recorded_runs),
         cmocka_unit_test(sweep_resume_with_restricted_noise),

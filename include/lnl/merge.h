@@ -27,6 +27,8 @@ typedef struct lnl_merge_options {
     /* Accept a plan with cells that no part recorded, such as the folders
      * of unfinished shards. Without it a missing cell is an error. */
     bool partial;
+    /* Write the tables and summary.md of the merged folder but no figure. */
+    bool skip_figures;
 } lnl_merge_options;
 
 typedef struct lnl_merge_summary {

@@ -112,6 +112,9 @@ typedef struct lnl_sweep_options {
      * joins the folders of all shards. */
     int shard_index;
     int shard_count;
+    /* Write the tables and summary.md but no figure; `lnl report DIR`
+     * draws them later from runs.csv. */
+    bool skip_figures;
 } lnl_sweep_options;
 
 typedef struct lnl_sweep_summary {

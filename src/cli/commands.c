@@ -141,8 +141,8 @@ static void print_file(const char *path)
 /* ---- lnl run --------------------------------------------------------------- */
 
 static const char run_help[] =
-    "usage: lnl run CONFIG [--out DIR] [--jobs N] [--shard I/N] [--force] [--quiet]\n"
-    "               [--verbose]\n"
+    "usage: lnl run CONFIG [--out DIR] [--jobs N] [--shard I/N] [--force] [--no-figures]\n"
+    "               [--quiet] [--verbose]\n"
     "\n"
     "Runs every data x noise x rate x method x seed cell of CONFIG. Writes\n"
     "DIR/runs.csv (one row per run), DIR/tables/*.md and *.csv (test accuracy,\n"
@@ -172,6 +172,8 @@ static const char run_help[] =
     "  --force      resume even if DIR holds runs of other settings: keep the\n"
     "               runs the changes do not affect and run the others again;\n"
     "               with --shard, also drop the runs of other shards in DIR\n"
+    "  --no-figures write the tables and summary.md but no figure (`lnl report\n"
+    "               DIR` draws them later)\n"
     "  --quiet      print only errors\n"
     "  --verbose    also print debug messages\n";
 
@@ -260,9 +262,10 @@ static bool parse_shard(const char *text, int *index, int *count)
 int lnl_cli_run(int argc, char **argv)
 {
     const char *out = NULL, *jobs_text = NULL, *shard_text = NULL, *positional[1];
-    bool quiet = false, verbose = false, force = false;
+    bool quiet = false, verbose = false, force = false, no_figures = false;
     option options[] = {{"--out", &out, NULL},        {"--jobs", &jobs_text, NULL},
                         {"--shard", &shard_text, NULL}, {"--force", NULL, &force},
+                        {"--no-figures", NULL, &no_figures},
                         {"--quiet", NULL, &quiet},    {"--verbose", NULL, &verbose},
                         {NULL, NULL, NULL}};
     int n_positional;
@@ -309,8 +312,15 @@ int lnl_cli_run(int argc, char **argv)
         out = shard_output;
     }
     progress_state progress = {isatty(fileno(stderr)) && !quiet};
-    lnl_sweep_options sweep_options = {out, (int)jobs, print_progress, &progress, force,
-                                       &interrupt_signal, shard_index, shard_count};
+    lnl_sweep_options sweep_options = {out,
+                                       (int)jobs,
+                                       print_progress,
+                                       &progress,
+                                       force,
+                                       &interrupt_signal,
+                                       shard_index,
+                                       shard_count,
+                                       no_figures};
     lnl_sweep_summary summary;
     lnl_error err;
     lnl_error_clear(&err);
@@ -389,7 +399,7 @@ int lnl_cli_merge(int argc, char **argv)
     }
 
     lnl_log_set_sink(stderr_sink, NULL, quiet ? LNL_LOG_ERROR : LNL_LOG_WARNING);
-    lnl_merge_options merge_options = {partial};
+    lnl_merge_options merge_options = {partial, false};
     lnl_merge_summary summary;
     lnl_error err;
     lnl_error_clear(&err);

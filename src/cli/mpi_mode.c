@@ -217,7 +217,7 @@ lnl_status lnl_cli_mpi_sweep(const lnl_config *config, const lnl_sweep_options *
                                    r, reports[r].message);
     }
     if (status == LNL_OK) {
-        lnl_merge_options merge_options = {interrupted};
+        lnl_merge_options merge_options = {interrupted, options->skip_figures};
         lnl_merge_summary merged;
         status = lnl_merge_runs(config, output, parts, n, NULL, &merge_options, &merged, err);
         summary->n_runs = merged.n_runs;
