@@ -15,15 +15,17 @@
  *    of a random permutation, as a training split lists its rows. A second
  *    pass prefetches each row 4 rows ahead, as lnl's gather does;
  *  - standardizing copy: (x - mean) / scale of every row into a block of
- *    lnl's size, the loop lnl_linear_objective runs before its BLAS calls,
- *    and the same copy with a multiplication by 1 / scale;
+ *    lnl's size, the loop lnl_linear_objective runs before its BLAS calls
+ *    on the softmax path, and the same copy with a multiplication by
+ *    1 / scale, which it uses;
  *  - the cross-entropy loss alone on N_SAMPLES x K logits, with its
  *    gradient, as lnl_linear_objective calls it block by block. The binary
- *    model passes the two logits (0, z). Beside it, a sketch of the same
- *    loss and gradient with fewer calls to libm, which lnl does not use:
+ *    model passes the two logits (0, z); the objective itself takes the
+ *    fused path of src/binary_logistic.c for K = 2 and does not call this
+ *    loss. Beside it, a sketch of the same loss and gradient with libm:
  *    one exp and one log1p per row for K = 2, and one exp per logit plus
- *    one log per row for K = 10. These passes do not read X, so their GB/s
- *    column is empty;
+ *    one log per row for K = 10, the count lnl's loss now has. These
+ *    passes do not read X, so their GB/s column is empty;
  *  - lnl_linear_objective with the gradient, cross entropy, C = 1, for the
  *    binary model (K = 2) and the softmax model (K = 10), with and without
  *    standardization, with rows in order and shuffled.

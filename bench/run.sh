@@ -144,7 +144,8 @@ fit_benchmark() {
 
 # configs/$1.ini against the Python equivalent, interleaved so that a
 # change of load hits both. lnl writes into a fresh folder each time
-# because it resumes the runs it finds in an existing one. Python runs
+# because it resumes the runs it finds in an existing one. A third lnl
+# run skips the figures, as the Python script draws none. Python runs
 # twice with numpy's default BLAS threads and once with one, like lnl's
 # cells.
 sweep_benchmark() {
@@ -156,6 +157,9 @@ sweep_benchmark() {
             timed "$out.time" "$build/lnl" run "configs/$config.ini" --out "$out" \
                 --jobs "$jobs" --quiet 2>> "$work/lnl.log"
         done
+        out="$work/lnl-$config-nofigures-$repeat"
+        timed "$out.time" "$build/lnl" run "configs/$config.ini" --out "$out" \
+            --jobs 2 --no-figures --quiet 2>> "$work/lnl.log"
         out="$work/python-$config-$repeat"
         if [ "$repeat" -le 2 ]; then
             timed "$out.time" $python bench/python/sweep_equivalent.py "configs/$config.ini" \
