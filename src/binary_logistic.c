@@ -6,12 +6,13 @@
 #include "vector_math.h"
 
 /* Compiles the block function once per vector width and lets the loader
- * pick the widest that the CPU runs (GCC and clang on x86-64 with glibc's
- * ifunc). The clones give identical results: see src/vector_math.h.
+ * pick the widest that the CPU runs (GCC on x86-64 with glibc's ifunc).
+ * clang 14 names the dispatcher differently and needs the attribute on
+ * every declaration, so a clang build compiles the baseline version only. The clones give identical results: see src/vector_math.h.
  * tests/test_kernel.c defines LNL_VECTOR_CLONES as empty to build one
  * copy per instruction set and compare them. */
 #ifndef LNL_VECTOR_CLONES
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__has_attribute)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__has_attribute)
 #if __has_attribute(target_clones)
 #define LNL_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
