@@ -68,44 +68,39 @@ void lnl_linear_workspace_destroy(lnl_linear_workspace *workspace)
     memset(workspace, 0, sizeof *workspace);
 }
 
-/* Features standardized per pass of gather_rows: their reciprocal scales
- * fit on the stack. */
-enum { GATHER_COLUMNS = 256 };
+/* Fills inverse_scale (d entries) with 1 / scale of the standardizer, once
+ * per evaluation; does nothing without a standardizer. */
+static void set_inverse_scales(const lnl_standardizer *standardizer, size_t d,
+                               double *inverse_scale)
+{
+    if (standardizer == NULL)
+        return;
+    for (size_t j = 0; j < d; j++)
+        inverse_scale[j] = 1.0 / standardizer->scale[j];
+}
 
-/* Copies rows[0..n) of X into out (n x d), standardized when asked as
- * (x - mean) * (1 / scale). Multiplying by a reciprocal computed once per
- * call is cheaper than a division per entry, and differs from the quotient
- * (x - mean) / scale by a few units in the last place. Rows wider than
- * GATHER_COLUMNS are standardized that many features at a time, so each
- * row of the block is read once per such slice. */
+/* Copies rows[0..n) of X into out (n x d), standardized when a standardizer
+ * is given as (x - mean) * inverse_scale, with inverse_scale from
+ * set_inverse_scales. Multiplying by the reciprocal is cheaper than a
+ * division per entry, and differs from the quotient (x - mean) / scale by a
+ * few units in the last place. */
 static void gather_rows(const lnl_dataset *data, const size_t *rows, size_t n,
-                        const lnl_standardizer *standardizer, double *out)
+                        const lnl_standardizer *standardizer, const double *inverse_scale,
+                        double *out)
 {
     size_t d = data->n_features;
-    if (standardizer == NULL) {
-        for (size_t i = 0; i < n; i++) {
-            if (i + LNL_PREFETCH_ROWS < n)
-                lnl_prefetch_row(data->X + rows[i + LNL_PREFETCH_ROWS] * d, d);
-            memcpy(out + i * d, data->X + rows[i] * d, d * sizeof(double));
+    for (size_t i = 0; i < n; i++) {
+        if (i + LNL_PREFETCH_ROWS < n)
+            lnl_prefetch_row(data->X + rows[i + LNL_PREFETCH_ROWS] * d, d);
+        const double *x = data->X + rows[i] * d;
+        double *o = out + i * d;
+        if (standardizer == NULL) {
+            memcpy(o, x, d * sizeof(double));
+            continue;
         }
-        return;
-    }
-
-    double inverse[GATHER_COLUMNS];
-    for (size_t first = 0; first < d; first += GATHER_COLUMNS) {
-        size_t width = d - first < GATHER_COLUMNS ? d - first : GATHER_COLUMNS;
-        const double *mean = standardizer->mean + first;
-        for (size_t j = 0; j < width; j++)
-            inverse[j] = 1.0 / standardizer->scale[first + j];
-
-        for (size_t i = 0; i < n; i++) {
-            if (first == 0 && i + LNL_PREFETCH_ROWS < n)
-                lnl_prefetch_row(data->X + rows[i + LNL_PREFETCH_ROWS] * d, d);
-            const double *x = data->X + rows[i] * d + first;
-            double *o = out + i * d + first;
-            for (size_t j = 0; j < width; j++)
-                o[j] = (x[j] - mean[j]) * inverse[j];
-        }
+        const double *mean = standardizer->mean;
+        for (size_t j = 0; j < d; j++)
+            o[j] = (x[j] - mean[j]) * inverse_scale[j];
     }
 }
 
@@ -233,8 +228,8 @@ static lnl_status binary_ce_block(const lnl_linear_problem *problem, const doubl
     }
 
     double *gradient_b = gradient != NULL && problem->shape.fit_intercept ? gradient + d : NULL;
-    /* loss_work holds lnl_loss_work_size(block_rows, 2) = 4 block_rows
-     * doubles, more than the 3 n the kernel needs. */
+    /* loss_work has room for lnl_loss_work_size(block_rows, 2) = 4
+     * block_rows doubles, more than the 3 n that the kernel needs. */
     double block_total =
         lnl_binary_ce_block(&block, theta, theta[d], gradient, gradient_b, workspace->loss_work);
     if (!isfinite(block_total))
@@ -260,9 +255,7 @@ lnl_status lnl_linear_objective(const lnl_linear_problem *problem, const double 
     double total = 0.0;
 
     bool fused = shape->binary && strcmp(problem->loss->info->name, "ce") == 0;
-    if (fused && problem->standardizer != NULL)
-        for (size_t j = 0; j < shape->n_features; j++)
-            workspace->inverse_scale[j] = 1.0 / problem->standardizer->scale[j];
+    set_inverse_scales(problem->standardizer, shape->n_features, workspace->inverse_scale);
     for (size_t start = 0; start < problem->n_rows; start += workspace->block_rows) {
         size_t n = problem->n_rows - start;
         if (n > workspace->block_rows)
@@ -276,7 +269,7 @@ lnl_status lnl_linear_objective(const lnl_linear_problem *problem, const double 
         }
 
         gather_rows(problem->data, problem->rows + start, n, problem->standardizer,
-                    workspace->block_X);
+                    workspace->inverse_scale, workspace->block_X);
         block_logits(shape, theta, n, workspace->block_X, workspace->logits,
                      workspace->binary_logit);
 
@@ -326,13 +319,15 @@ lnl_status lnl_linear_objective_reference(const lnl_linear_problem *problem,
     double *G = malloc((n * k + 1) * sizeof(double));
     double *values = malloc((n + 1) * sizeof(double));
     double *work = malloc((lnl_loss_work_size(n, k) + 1) * sizeof(double));
-    if (!X || !Z || !G || !values || !work) {
+    double *inverse_scale = malloc((d + 1) * sizeof(double));
+    if (!X || !Z || !G || !values || !work || !inverse_scale) {
         status = lnl_error_set(err, LNL_ERR_NOMEM, NULL, 0, "out of memory");
         goto cleanup;
     }
 
     /* First pass: every row's logits with plain loops. */
-    gather_rows(problem->data, problem->rows, n, problem->standardizer, X);
+    set_inverse_scales(problem->standardizer, d, inverse_scale);
+    gather_rows(problem->data, problem->rows, n, problem->standardizer, inverse_scale, X);
     const double *W = theta, *b = theta + n_logits * d;
     for (size_t i = 0; i < n; i++) {
         for (size_t c = 0; c < n_logits; c++) {
@@ -379,6 +374,7 @@ cleanup:
     free(G);
     free(values);
     free(work);
+    free(inverse_scale);
     return status;
 }
 
@@ -393,11 +389,13 @@ lnl_status lnl_linear_logits(const lnl_linear_shape *shape, const double *theta,
         return status;
 
     size_t k = shape->n_classes;
+    set_inverse_scales(standardizer, shape->n_features, workspace.inverse_scale);
     for (size_t start = 0; start < n_rows; start += workspace.block_rows) {
         size_t n = n_rows - start;
         if (n > workspace.block_rows)
             n = workspace.block_rows;
-        gather_rows(data, rows + start, n, standardizer, workspace.block_X);
+        gather_rows(data, rows + start, n, standardizer, workspace.inverse_scale,
+                    workspace.block_X);
         block_logits(shape, theta, n, workspace.block_X, logits + start * k,
                      workspace.binary_logit);
     }

@@ -59,7 +59,7 @@ typedef struct lnl_linear_workspace {
     double *values;        /* block_rows */
     double *loss_work;     /* lnl_loss_work_size(block_rows, K) */
     double *binary_logit;  /* block_rows */
-    double *inverse_scale; /* d: 1 / scale of the standardizer, for the fused binary path */
+    double *inverse_scale; /* d: 1 / scale of the standardizer */
 } lnl_linear_workspace;
 
 lnl_status lnl_linear_workspace_create(const lnl_linear_shape *shape,
