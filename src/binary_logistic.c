@@ -84,9 +84,9 @@ static inline void logistic_loss(size_t n, const double *restrict z, const int *
 
 /* gradient += sum_i residual[i] x_i over the block's rows, standardized
  * as in dot, four rows per pass over the gradient. Standardizing a row
- * again costs less than storing it after the first read: on the machine of
- * bench/REPORT.md, an evaluation over 100000 rows of 100 doubles that wrote
- * the standardized rows to a block took 8.4 ms, against 5.9 ms without. */
+ * again costs less than storing it after the first read. On the machine of
+ * bench/REPORT.md, an evaluation over 100000 rows of 100 doubles took 8.4 ms
+ * when it wrote the standardized rows to a block, and 5.9 ms without. */
 static inline void add_rows(const lnl_binary_block *block, const double *restrict residual,
                             double *restrict gradient)
 {
@@ -130,7 +130,7 @@ double lnl_binary_ce_block(const lnl_binary_block *block, const double *w, doubl
     size_t n = block->n, d = block->d;
     double *z = scratch, *loss = scratch + n, *residual = scratch + 2 * n;
 
-    /* The block's rows come from memory here; add_rows finds them in
+    /* The block's rows come from memory here, and add_rows finds them in
      * cache. */
     for (size_t i = 0; i < n; i++) {
         if (block->rows != NULL && i + LNL_PREFETCH_ROWS < n)

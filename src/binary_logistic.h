@@ -16,7 +16,7 @@
  *
  * Row i is X + rows[i] * d, or X + i * d when rows is NULL. When mean is
  * not NULL the model reads the standardized row (x - mean) * inverse_scale
- * (d entries each), computed where it is used and never stored. labels holds the n labels in {0, 1}; row i carries the
+ * (d entries each), computed where it is used and never stored. labels contains the n labels in {0, 1}; row i carries the
  * weight C * sample_weights[i], or C when sample_weights is NULL. */
 typedef struct lnl_binary_block {
     size_t n, d;
@@ -29,7 +29,9 @@ typedef struct lnl_binary_block {
     const double *sample_weights;
 } lnl_binary_block;
 
-/* The model is z_i = w . x_i + b, and the loss of row i is
+/* Returns the weighted loss of one block and adds its gradient.
+ *
+ * The model is z_i = w . x_i + b, and the loss of row i is
  * log(1 + exp(z_i)) - y_i z_i, computed as
  * log1p(exp(-|z_i|)) + max(z_i, 0) - y_i z_i.
  *

@@ -81,8 +81,8 @@ static void log1p_unit_within_two_ulps(void **state)
 }
 
 /* The kernel's loss against its formula evaluated with glibc, on
- * logits from -800 to 800, which include the range where lnl's exp holds
- * exp(-|z|) at exp(-708). */
+ * logits from -800 to 800, which include the range where lnl's exp clamps
+ * exp(-|z|) to exp(-708). */
 static void kernel_loss_and_residual_match_formula(void **state)
 {
     (void)state;

@@ -254,7 +254,7 @@ def sweep_section(report):
         python_run = json.load(open(report.path(f"python-{config}-3.json")))
         lnl_runs = read_runs(report.path(f"lnl-{config}-1-{fastest_lnl}/runs.csv"))
         ratio = python_wall / lnl[2]
-        # /usr/bin/time reports wall time in hundredths of a second; a run
+        # /usr/bin/time reports wall time in hundredths of a second, so a run
         # shorter than that reads 0.00 and bounds the ratio from below.
         if lnl["nofigures"] < 0.01:
             nofigures_text = "< 0.01 s"

@@ -27,7 +27,8 @@ typedef struct lnl_merge_options {
     /* Accept a plan with cells that no part recorded, such as the folders
      * of unfinished shards. Without it a missing cell is an error. */
     bool partial;
-    /* Write the tables and summary.md of the merged folder but no figure. */
+    /* Whether to skip the figures of the merged folder, which then has
+     * the tables and summary.md only. */
     bool skip_figures;
 } lnl_merge_options;
 

@@ -112,8 +112,8 @@ typedef struct lnl_sweep_options {
      * joins the folders of all shards. */
     int shard_index;
     int shard_count;
-    /* Write the tables and summary.md but no figure; `lnl report DIR`
-     * draws them later from runs.csv. */
+    /* Whether to skip the figures: the sweep then writes the tables and
+     * summary.md only, and `lnl report DIR` can draw the figures later. */
     bool skip_figures;
 } lnl_sweep_options;
 

@@ -174,7 +174,7 @@ static const char run_help[] =
     "               with --shard, also drop the runs of other shards in DIR\n"
     "  --no-figures write the tables and summary.md but no figure (`lnl report\n"
     "               DIR` draws them later)\n"
-    "  --quiet      print only errors\n"
+    "  --quiet      print only errors and the final count of runs\n"
     "  --verbose    also print debug messages\n";
 
 /* The first SIGINT or SIGTERM received, or 0. The sweep reads it as its
@@ -382,7 +382,7 @@ static const char merge_help[] =
     "\n"
     "  --partial  merge even when runs of the plan are in none of the folders\n"
     "             (unfinished shards); the tables cover the runs present\n"
-    "  --quiet    print only errors\n";
+    "  --quiet    print only errors and the final count of runs\n";
 
 int lnl_cli_merge(int argc, char **argv)
 {
