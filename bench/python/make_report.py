@@ -29,10 +29,15 @@ def read_time(path):
     """Return (wall seconds, max RSS in bytes, exit status) of a time -v report."""
     with open(path) as file:
         text = file.read()
-    clock = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", text).group(1)
-    seconds = 0.0
-    for part in clock.split(":"):
-        seconds = 60.0 * seconds + float(part)
+    nanoseconds = re.search(r"Wall nanoseconds: (\d+)", text)
+    if nanoseconds is not None:
+        seconds = int(nanoseconds.group(1)) / 1e9
+    else:
+        clock = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)",
+                          text).group(1)
+        seconds = 0.0
+        for part in clock.split(":"):
+            seconds = 60.0 * seconds + float(part)
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1)) * 1024
     status = int(re.search(r"Exit status: (\d+)", text).group(1))
     return seconds, rss, status
@@ -219,7 +224,8 @@ def sweep_section(report):
         "and numpy: the same data, split fractions, noise models, rates and counts of "
         "corrupted labels, seeds and methods, and the same stopping rule (its docstring lists "
         "the equivalences). Wall times are the fastest of 3 runs for lnl and for Python, "
-        "each a fresh process measured by /usr/bin/time -v, so Python's include starting "
+        "each a fresh process timed with date around /usr/bin/time -v, minus the time the "
+        "same timing takes for `true` (fastest of 5), so Python's include starting "
         "the interpreter and importing scikit-learn. Python runs one process, twice with "
         "numpy's default BLAS threads and once with OPENBLAS_NUM_THREADS=1, shown apart. "
         "\"grid\" is the fastest run's own time after the imports. The Python script writes "
@@ -232,21 +238,23 @@ def sweep_section(report):
     report.add("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     details = []
     for config in ["article", "digits"]:
+        overhead = min(read_time(report.path(f"overhead-{config}-{r}.time"))[0]
+                       for r in range(1, 6))
         lnl = {}
         for jobs in [1, 2]:
             times = [read_time(report.path(f"lnl-{config}-{jobs}-{r}.time")) for r in [1, 2, 3]]
             if any(t[2] != 0 for t in times):
                 sys.exit(f"make_report: an lnl run of {config} failed")
-            lnl[jobs] = min(t[0] for t in times)
+            lnl[jobs] = min(t[0] for t in times) - overhead
             if jobs == 1:
                 fastest_lnl = 1 + min(range(3), key=lambda r: times[r][0])
         times = [read_time(report.path(f"lnl-{config}-nofigures-{r}.time")) for r in [1, 2, 3]]
         if any(t[2] != 0 for t in times):
             sys.exit(f"make_report: an lnl run of {config} without figures failed")
-        lnl["nofigures"] = min(t[0] for t in times)
+        lnl["nofigures"] = min(t[0] for t in times) - overhead
         # the fastest Python run with its own grid time, and the cells of the
         # single-threaded run (3), comparable with lnl --jobs 1
-        python_times = {r: read_time(report.path(f"python-{config}-{r}.time"))[0]
+        python_times = {r: read_time(report.path(f"python-{config}-{r}.time"))[0] - overhead
                         for r in [1, 2, 3]}
         fastest = min(python_times, key=python_times.get)
         python_wall = python_times[fastest]
@@ -254,15 +262,9 @@ def sweep_section(report):
         python_run = json.load(open(report.path(f"python-{config}-3.json")))
         lnl_runs = read_runs(report.path(f"lnl-{config}-1-{fastest_lnl}/runs.csv"))
         ratio = python_wall / lnl[2]
-        # /usr/bin/time reports wall time in hundredths of a second, so a run
-        # shorter than that reads 0.00 and bounds the ratio from below.
-        if lnl["nofigures"] < 0.01:
-            nofigures_text = "< 0.01 s"
-            same_outputs_text = f"> {python_wall / 0.01:.0f}"
-        else:
-            nofigures_text = f"{lnl['nofigures']:.2f} s"
-            same_outputs_text = f"{python_wall / lnl['nofigures']:.1f}"
-        report.add(f"| {config} | {len(lnl_runs)} | {lnl[1]:.2f} s | {lnl[2]:.2f} s | "
+        nofigures_text = f"{lnl['nofigures']:.3f} s"
+        same_outputs_text = f"{python_wall / lnl['nofigures']:.1f}"
+        report.add(f"| {config} | {len(lnl_runs)} | {lnl[1]:.3f} s | {lnl[2]:.3f} s | "
                    f"{nofigures_text} | {python_wall:.2f} s | {grid:.2f} s | "
                    f"{python_times[3]:.2f} s | {ratio:.1f} | {same_outputs_text} | "
                    f"{grid / lnl[2]:.1f} |")
