@@ -7,10 +7,11 @@
 
 /* Compiles the block function once per vector width and lets the loader
  * pick the widest that the CPU runs (GCC on x86-64 with glibc's ifunc).
+ * The clones give identical results, as src/vector_math.h explains.
  * clang 14 names the dispatcher differently and needs the attribute on
- * every declaration, so a clang build compiles the baseline version only. The clones give identical results: see src/vector_math.h.
- * tests/test_kernel.c defines LNL_VECTOR_CLONES as empty to build one
- * copy per instruction set and compare them. */
+ * every declaration, so a clang build compiles the baseline version only.
+ * tests/test_kernel.c defines LNL_VECTOR_CLONES as empty to build one copy
+ * per instruction set and compare them. */
 #ifndef LNL_VECTOR_CLONES
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__has_attribute)
 #if __has_attribute(target_clones)
@@ -54,8 +55,8 @@ static inline double dot(const double *restrict x, const double *restrict mean,
 
     for (size_t u = 0; u < DOT_SUMS / 2; u++)
         sums[u] += sums[u + DOT_SUMS / 2];
-    return ((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7])) +
-           tail;
+    double head = (sums[0] + sums[1]) + (sums[2] + sums[3]);
+    return (head + ((sums[4] + sums[5]) + (sums[6] + sums[7]))) + tail;
 }
 
 static inline const double *row_at(const double *X, const size_t *rows, size_t i, size_t d)

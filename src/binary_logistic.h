@@ -16,8 +16,9 @@
  *
  * Row i is X + rows[i] * d, or X + i * d when rows is NULL. When mean is
  * not NULL the model reads the standardized row (x - mean) * inverse_scale
- * (d entries each), computed where it is used and never stored. labels contains the n labels in {0, 1}; row i carries the
- * weight C * sample_weights[i], or C when sample_weights is NULL. */
+ * (d entries each), computed where it is used and never stored. labels
+ * contains the n labels in {0, 1}. Row i carries the weight
+ * C * sample_weights[i], or C when sample_weights is NULL. */
 typedef struct lnl_binary_block {
     size_t n, d;
     const double *X;
