@@ -192,6 +192,7 @@ static lnl_status check_problem(const lnl_linear_problem *problem, lnl_error *er
     return LNL_OK;
 }
 
+/* Whether rows[0..n) is a run of consecutive row indices. */
 static bool rows_are_consecutive(const size_t *rows, size_t n)
 {
     for (size_t i = 1; i < n; i++)
