@@ -247,6 +247,28 @@ static lnl_status check_parts(const char *output, const lnl_merge_part *parts, s
     return LNL_OK;
 }
 
+/* Checks that an existing output folder with results has the settings of
+ * the parts, as lnl_sweep_run checks a folder it resumes. Otherwise the
+ * merge would mix the files of two experiments. */
+static lnl_status check_output(const char *output, const char *state_text, lnl_error *err)
+{
+    char path[LNL_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/.lnl-state", output);
+    char *existing = NULL;
+    size_t length = 0;
+    lnl_status status = lnl_output_file_read(path, &existing, &length, err);
+    if (status != LNL_OK || existing == NULL)
+        return status;
+    char recorded[512], wanted[512];
+    if (!states_equal(existing, state_text, recorded, wanted, sizeof recorded))
+        status = lnl_error_set(err, LNL_ERR_ARGUMENT, output, 0,
+                               "the output folder contains runs made with other settings: its "
+                               ".lnl-state has \"%s\" where the folders to merge have \"%s\"; "
+                               "merge into another folder or delete this one", recorded, wanted);
+    free(existing);
+    return status;
+}
+
 lnl_status lnl_merge_runs(const lnl_config *config, const char *output,
                           const lnl_merge_part *parts, size_t n_parts,
                           const char *config_text, const lnl_merge_options *options,
@@ -256,6 +278,8 @@ lnl_status lnl_merge_runs(const lnl_config *config, const char *output,
     if (n_parts == 0)
         return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0, "no folders to merge");
     lnl_status status = check_parts(output, parts, n_parts, err);
+    if (status == LNL_OK)
+        status = check_output(output, parts[0].state_text, err);
     if (status != LNL_OK)
         return status;
 
@@ -367,7 +391,9 @@ lnl_status lnl_merge_folders(const char *output, const char *const *dirs, size_t
         parts[i].state_text = state_text;
         if (status == LNL_OK && state_text == NULL)
             status = lnl_error_set(err, LNL_ERR_ARGUMENT, dirs[i], 0,
-                                   "no .lnl-state: not an output folder of lnl run");
+                                   "no .lnl-state: not an output folder of lnl run (a "
+                                   "shard writes into the folder shard-I-of-N inside its "
+                                   "output folder)");
         snprintf(path, sizeof path, "%s/runs.csv", dirs[i]);
         if (status == LNL_OK)
             status = lnl_output_file_read(path, &runs_text, &length, err);

@@ -1808,6 +1808,9 @@ static lnl_status choose_baseline(report *r, const lnl_report_options *options, 
     for (size_t i = 0; i < r->runs.n_rows; i++)
         if (strcmp(r->runs.rows[i].method, r->baseline) == 0)
             return LNL_OK;
+    if (options != NULL && options->allow_missing_baseline && options->baseline == NULL &&
+        r->method_order == NULL)
+        return LNL_OK;
     char list[800];
     list_methods(&r->runs, list, sizeof list);
     char path[LNL_PATH_MAX + 32];

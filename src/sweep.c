@@ -1805,7 +1805,9 @@ lnl_status lnl_sweep_run(const lnl_config *config, const lnl_sweep_options *opti
     if (status == LNL_OK)
         status = lnl_manifest_write(output, config, err);
     if (status == LNL_OK) {
-        lnl_report_options report_options = {.skip_figures = options->skip_figures};
+        lnl_report_options report_options = {.skip_figures = options->skip_figures,
+                                              .allow_missing_baseline =
+                                                  options->shard_count > 0};
         status = lnl_report_write_with_options(output, &report_options, err);
     }
     summary->n_recorded = state.n_recorded;

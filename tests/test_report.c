@@ -187,7 +187,7 @@ static char *make_fixture(void)
 
 static lnl_report_options no_figures(const char *baseline)
 {
-    lnl_report_options options = {baseline, 0.05, true, NULL, 0};
+    lnl_report_options options = {.baseline = baseline, .alpha = 0.05, .skip_figures = true};
     return options;
 }
 
@@ -372,7 +372,7 @@ static void report_alpha_changes_marks(void **state)
 {
     (void)state;
     char *dir = make_fixture();
-    lnl_report_options options = {NULL, 0.01, true, NULL, 0};
+    lnl_report_options options = {.alpha = 0.01, .skip_figures = true};
     lnl_error err;
     assert_int_equal(lnl_report_write_with_options(dir, &options, &err), LNL_OK);
     char *md = read_text(dir, "tables/d1_sym.md");
@@ -500,7 +500,8 @@ static void report_methods_filter_and_order(void **state)
     (void)state;
     char *dir = make_fixture();
     const char *methods[] = {"better", "base"};
-    lnl_report_options options = {NULL, 0.05, true, methods, 2};
+    lnl_report_options options = {
+        .alpha = 0.05, .skip_figures = true, .methods = methods, .n_methods = 2};
     lnl_error err;
     assert_int_equal(lnl_report_write_with_options(dir, &options, &err), LNL_OK);
 
@@ -552,7 +553,8 @@ static void report_methods_rejects_bad_lists(void **state)
     (void)state;
     char *dir = make_fixture();
     const char *unknown[] = {"better", "nope"}, *twice[] = {"base", "better", "base"};
-    lnl_report_options options = {NULL, 0.05, true, unknown, 2};
+    lnl_report_options options = {
+        .alpha = 0.05, .skip_figures = true, .methods = unknown, .n_methods = 2};
     lnl_error err;
     assert_int_equal(lnl_report_write_with_options(dir, &options, &err), LNL_ERR_ARGUMENT);
     assert_string_equal(err.message, "unknown method \"nope\" in --methods: runs.csv has the "

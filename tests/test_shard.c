@@ -372,6 +372,62 @@ static void shard_rejects_folder_of_other_shard(void **state)
     remove_tree(dir);
 }
 
+/* With 4 shards, the plan's order (method, then seed, innermost) puts only
+ * runs of "strong" in shards 3 and 4, so their reports have no baseline
+ * to test against, and shard 40 of 40 has no cell at all. Each still
+ * finishes with its tables, and the four shards merge into the full run. */
+static void shard_without_baseline_succeeds(void **state)
+{
+    (void)state;
+    shard_folders f;
+    shard_folders_create(&f);
+    lnl_sweep_summary summary;
+    lnl_error err;
+    const char *dirs[4];
+    char shards[4][256];
+    for (int i = 0; i < 4; i++) {
+        snprintf(shards[i], sizeof shards[i], "%s/quarter-%d", f.dir, i + 1);
+        dirs[i] = shards[i];
+        lnl_status status =
+            run_shard(shard_config, f.config_path, shards[i], i + 1, 4, &summary, &err);
+        if (status != LNL_OK)
+            fail_msg("shard %d of 4: %s: %s", i + 1, err.file, err.message);
+        assert_int_equal(summary.n_recorded, 8);
+    }
+    char *runs = lnl_read_text(path_in(shards[2], "runs.csv").text);
+    char *report = lnl_read_text(path_in(shards[2], "summary.md").text);
+    assert_non_null(runs);
+    assert_non_null(report);
+    /* the columns method,loss: no run of method ce, only of strong */
+    assert_null(strstr(runs, ",ce,ce,"));
+    assert_non_null(strstr(runs, ",strong,ce,"));
+    assert_non_null(strstr(report, "The baseline was not run in this group"));
+    free(runs);
+    free(report);
+
+    test_path empty = path_in(f.dir, "empty");
+    assert_int_equal(run_shard(shard_config, f.config_path, empty.text, 40, 40, &summary, &err),
+                     LNL_OK);
+    assert_int_equal(summary.n_runs, 0);
+    runs = runs_without_timing(empty.text);
+    assert_int_equal(count_lines(runs), 1);
+    free(runs);
+
+    test_path merged = path_in(f.dir, "merged");
+    lnl_merge_options options = {false};
+    lnl_merge_summary merge_summary;
+    lnl_error_clear(&err);
+    assert_int_equal(lnl_merge_folders(merged.text, dirs, 4, &options, &merge_summary, &err),
+                     LNL_OK);
+    char *expected = runs_without_timing(f.full);
+    char *actual = runs_without_timing(merged.text);
+    assert_string_equal(actual, expected);
+    assert_same_tables(f.full, merged.text);
+    free(expected);
+    free(actual);
+    remove_tree(f.dir);
+}
+
 /* ---- merging ---------------------------------------------------------------- */
 
 static void merge_three_shards_equals_full_run(void **state)
@@ -417,6 +473,28 @@ static void merge_three_shards_equals_full_run(void **state)
     remove_tree(f.dir);
 }
 
+/* Runs shard index of count (count 0: every cell) of shard_config with
+ * C = 0.07 instead of 0.05 for the method strong into the folder name of
+ * dir, and returns the folder's path. */
+static test_path run_other_config(const char *dir, const char *name, int index, int count)
+{
+    char *other = malloc(sizeof shard_config);
+    assert_non_null(other);
+    strcpy(other, shard_config);
+    char *c_value = strstr(other, "C = 0.05");
+    assert_non_null(c_value);
+    memcpy(c_value, "C = 0.07", 8);
+
+    test_path folder = path_in(dir, name);
+    lnl_sweep_summary summary;
+    lnl_error err;
+    assert_int_equal(run_shard(other, path_in(dir, "other.ini").text, folder.text, index, count,
+                               &summary, &err),
+                     LNL_OK);
+    free(other);
+    return folder;
+}
+
 static void merge_rejects_other_config(void **state)
 {
     (void)state;
@@ -424,18 +502,8 @@ static void merge_rejects_other_config(void **state)
     shard_folders_create(&f);
 
     /* shard 2 of a config whose method strong has another C */
-    char *other = malloc(sizeof shard_config + 16);
-    assert_non_null(other);
-    strcpy(other, shard_config);
-    char *c_value = strstr(other, "C = 0.05");
-    assert_non_null(c_value);
-    memcpy(c_value, "C = 0.07", 8);
-    test_path other_folder = path_in(f.dir, "other-2-of-3");
-    lnl_sweep_summary run_summary;
+    test_path other_folder = run_other_config(f.dir, "other-2-of-3", 2, SHARDS);
     lnl_error err;
-    assert_int_equal(run_shard(other, path_in(f.dir, "other.ini").text, other_folder.text, 2,
-                               SHARDS, &run_summary, &err),
-                     LNL_OK);
 
     const char *dirs[SHARDS] = {f.shards[0], other_folder.text, f.shards[2]};
     lnl_merge_options options = {false};
@@ -450,7 +518,42 @@ static void merge_rejects_other_config(void **state)
     struct stat info;
     assert_int_not_equal(stat(merged.text, &info), 0);
 
-    free(other);
+    remove_tree(f.dir);
+}
+
+/* A merge into a folder with the results of other settings would mix two
+ * experiments' files, so it is rejected and the folder is left as it was.
+ * A folder with the same settings, such as the full run, is merged into. */
+static void merge_rejects_other_output(void **state)
+{
+    (void)state;
+    shard_folders f;
+    shard_folders_create(&f);
+
+    test_path other_folder = run_other_config(f.dir, "other", 0, 0);
+    lnl_error err;
+    char *before = lnl_read_text(path_in(other_folder.text, "runs.csv").text);
+    assert_non_null(before);
+
+    lnl_merge_options options = {false};
+    lnl_merge_summary summary;
+    lnl_error_clear(&err);
+    assert_int_equal(lnl_merge_folders(other_folder.text, f.shard_list, SHARDS, &options,
+                                       &summary, &err),
+                     LNL_ERR_ARGUMENT);
+    assert_string_equal(err.file, other_folder.text);
+    assert_non_null(strstr(err.message, "[method strong] C = 0.07"));
+    char *after = lnl_read_text(path_in(other_folder.text, "runs.csv").text);
+    assert_non_null(after);
+    assert_string_equal(after, before);
+
+    lnl_error_clear(&err);
+    assert_int_equal(lnl_merge_folders(f.full, f.shard_list, SHARDS, &options, &summary, &err),
+                     LNL_OK);
+    assert_int_equal(summary.n_recorded, SHARD_RUNS);
+
+    free(after);
+    free(before);
     remove_tree(f.dir);
 }
 
@@ -579,6 +682,15 @@ static void cli_shard_and_merge(void **state)
     assert_string_equal(merged, one);
     assert_same_tables(path_in(dir, "jobs1").text, path_in(dir, "merged").text);
 
+    /* --no-figures: the same tables and no figures folder */
+    const char *plain[] = {"merge", "plain", "results/shard/shard-1-of-2",
+                           "results/shard/shard-2-of-2", "--no-figures", "--quiet", NULL};
+    assert_int_equal(lnl_run(plain, dir, dir, NULL, NULL), 0);
+    assert_same_tables(path_in(dir, "merged").text, path_in(dir, "plain").text);
+    struct stat info;
+    assert_int_equal(stat(path_in(dir, "merged/figures").text, &info), 0);
+    assert_int_not_equal(stat(path_in(dir, "plain/figures").text, &info), 0);
+
     /* a folder merged twice is rejected with its name */
     const char *overlap[] = {"merge", "again", "results/shard/shard-1-of-2", "jobs1", NULL};
     assert_int_equal(lnl_run(overlap, dir, dir, NULL, &err_text), 2);
@@ -648,8 +760,10 @@ int main(void)
         cmocka_unit_test(shard_slices_partition_plan),
         cmocka_unit_test(shard_rejects_invalid_index),
         cmocka_unit_test(shard_rejects_folder_of_other_shard),
+        cmocka_unit_test(shard_without_baseline_succeeds),
         cmocka_unit_test(merge_three_shards_equals_full_run),
         cmocka_unit_test(merge_rejects_other_config),
+        cmocka_unit_test(merge_rejects_other_output),
         cmocka_unit_test(merge_rejects_overlapping_shards),
         cmocka_unit_test(merge_missing_shard_needs_partial),
         cmocka_unit_test(cli_shard_and_merge),

@@ -10,7 +10,8 @@
  *    CONFIG --out OUT` resumes from OUT and runs only the missing cells;
  *  - OUT/manifest.json (lnl/manifest.h), whose command line and times are
  *    those of the merge;
- *  - OUT/tables and OUT/summary.md from lnl_report_write.
+ *  - OUT/tables, OUT/figures (unless skip_figures) and OUT/summary.md from
+ *    lnl_report_write.
  * Every file is written to "<name>.tmp" and renamed into place, under an
  * flock on OUT as lnl_sweep_run takes it.
  */
@@ -55,7 +56,8 @@ typedef struct lnl_merge_part {
  * first differing line); LNL_ERR_DATA when its runs.csv has other columns
  * than this version of lnl writes, or a row that names no cell of config;
  * LNL_ERR_ARGUMENT when two parts record the same cell (overlapping
- * shards), when output is one of the parts' folders, and, unless
+ * shards), when output is one of the parts' folders or contains the
+ * .lnl-state of other settings (naming output), and, unless
  * options->partial, when a cell of the plan is missing (the message names
  * the first one and the count). A last row without its line break, as a
  * crash leaves it, is skipped: its cell counts as missing. LNL_ERR_IO when

@@ -93,6 +93,10 @@ typedef struct lnl_report_options {
      * and test. NULL or n_methods = 0: every method of runs.csv. */
     const char *const *methods;
     size_t n_methods;
+    /* true: a baseline from the manifest with no run in runs.csv is not an
+     * error, and the report has no tests. A shard of a sweep sets it,
+     * because its slice of the grid may contain no run of the baseline. */
+    bool allow_missing_baseline;
 } lnl_report_options;
 
 /* Writes every table, figure and summary.md of DIR with the default

@@ -371,24 +371,29 @@ int lnl_cli_run(int argc, char **argv)
 /* ---- lnl merge ------------------------------------------------------------- */
 
 static const char merge_help[] =
-    "usage: lnl merge OUT DIR... [--partial] [--quiet]\n"
+    "usage: lnl merge OUT DIR... [--partial] [--no-figures] [--quiet]\n"
     "\n"
     "Joins the output folders of `lnl run CONFIG --shard I/N` for I = 1..N into\n"
     "OUT, which then holds what one `lnl run CONFIG --out OUT` writes: runs.csv\n"
     "with every row in plan order (equal apart from fit_seconds), .lnl-state,\n"
-    "manifest.json and the tables, which are printed. The folders must come\n"
-    "from the same config and data, and no run may be in two of them. Running\n"
-    "`lnl run CONFIG --out OUT` afterwards resumes from OUT.\n"
+    "manifest.json, the tables, the figures and summary.md, which is printed.\n"
+    "The folders must come from the same config and data, and no run may be in\n"
+    "two of them. An OUT that holds results of other settings is refused.\n"
+    "Running `lnl run CONFIG --out OUT` afterwards resumes from OUT.\n"
     "\n"
-    "  --partial  merge even when runs of the plan are in none of the folders\n"
-    "             (unfinished shards); the tables cover the runs present\n"
-    "  --quiet    print only errors and the final count of runs\n";
+    "  --partial     merge even when runs of the plan are in none of the\n"
+    "                folders (unfinished shards); the tables cover the runs\n"
+    "                present\n"
+    "  --no-figures  write the tables and summary.md but no figures\n"
+    "  --quiet       print only errors and the final count of runs\n";
 
 int lnl_cli_merge(int argc, char **argv)
 {
-    bool partial = false, quiet = false;
+    bool partial = false, no_figures = false, quiet = false;
     const char *positional[1024];
-    option options[] = {{"--partial", NULL, &partial}, {"--quiet", NULL, &quiet},
+    option options[] = {{"--partial", NULL, &partial},
+                        {"--no-figures", NULL, &no_figures},
+                        {"--quiet", NULL, &quiet},
                         {NULL, NULL, NULL}};
     int n_positional;
     if (!parse_options(argc, argv, options, positional, 1024, &n_positional, merge_help))
@@ -399,7 +404,7 @@ int lnl_cli_merge(int argc, char **argv)
     }
 
     lnl_log_set_sink(stderr_sink, NULL, quiet ? LNL_LOG_ERROR : LNL_LOG_WARNING);
-    lnl_merge_options merge_options = {partial, false};
+    lnl_merge_options merge_options = {.partial = partial, .skip_figures = no_figures};
     lnl_merge_summary summary;
     lnl_error err;
     lnl_error_clear(&err);
@@ -774,7 +779,8 @@ int lnl_cli_report(int argc, char **argv)
         fprintf(stderr, "lnl report: missing DIR\n%s", report_help);
         return 2;
     }
-    lnl_report_options report_options = {baseline, 0.05, no_figures, NULL, 0};
+    lnl_report_options report_options = {
+        .baseline = baseline, .alpha = 0.05, .skip_figures = no_figures};
     char *end = NULL;
     if (alpha_text != NULL &&
         ((report_options.alpha = strtod(alpha_text, &end)), *end != '\0' ||
