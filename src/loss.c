@@ -6,7 +6,7 @@
 
 #include "loss_correction.h"
 #include "loss_robust.h"
-#include "vector_math.h"
+#include "softmax_ce.h"
 
 void lnl_softmax(size_t n, size_t n_classes, const double *Z, double *P)
 {
@@ -103,28 +103,7 @@ static lnl_status cross_entropy(const lnl_loss *loss, size_t n, const double *Z,
     if (lnl_loss_check_logits(n, n_classes, Z) != LNL_OK)
         return LNL_ERR_NUMERIC;
 
-    for (size_t i = 0; i < n; i++) {
-        const double *z = Z + i * n_classes;
-
-        double max = z[0];
-        for (size_t k = 1; k < n_classes; k++)
-            max = z[k] > max ? z[k] : max;
-
-        double *e = work + i * n_classes;
-        double sum = 0.0;
-        for (size_t k = 0; k < n_classes; k++) {
-            e[k] = lnl_exp_nonpositive(z[k] - max);
-            sum += e[k];
-        }
-        values[i] = (max + log(sum)) - z[y[i]];
-
-        if (gradient != NULL) {
-            double *g = gradient + i * n_classes;
-            for (size_t k = 0; k < n_classes; k++)
-                g[k] = e[k] / sum;
-            g[y[i]] -= 1.0;
-        }
-    }
+    lnl_softmax_ce_rows(n, n_classes, Z, y, values, gradient, work);
     return lnl_loss_check_finite(n, n_classes, values, gradient);
 }
 

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "src/binary_logistic.h"
+#include "src/softmax_ce.h"
 #include "src/vector_math.h"
 
 /* Distance between a and b in units in the last place of b. */
@@ -226,7 +227,85 @@ static void kernel_builds_agree_bit_for_bit(void **state)
     }
     assert_true(compared >= 24);
 }
+
+typedef void (*softmax_fn)(size_t, size_t, const double *, const int *, double *, double *,
+                           double *);
+void lnl_softmax_ce_rows_sse2(size_t, size_t, const double *, const int *, double *, double *,
+                              double *);
+void lnl_softmax_ce_rows_avx2(size_t, size_t, const double *, const int *, double *, double *,
+                              double *);
+void lnl_softmax_ce_rows_avx512f(size_t, size_t, const double *, const int *, double *,
+                                 double *, double *);
+
+/* Logits over a wide range, some rows with a class far below the others
+ * so that its exp is near underflow, for 1 to 13 classes. */
+static void softmax_builds_agree_bit_for_bit(void **state)
+{
+    (void)state;
+    struct {
+        softmax_fn rows;
+        int supported;
+    } builds[] = {
+        {lnl_softmax_ce_rows_sse2, 1},
+        {lnl_softmax_ce_rows_avx2, __builtin_cpu_supports("avx2")},
+        {lnl_softmax_ce_rows_avx512f, __builtin_cpu_supports("avx512f")},
+        {lnl_softmax_ce_rows, 1},
+    };
+    enum { N = 37, MAX_CLASSES = 13 };
+    static double Z[N * MAX_CLASSES], values[4][N], gradient[4][N * MAX_CLASSES];
+    static double work[N * MAX_CLASSES];
+    int y[N];
+    uint64_t random = 7;
+    size_t compared = 0;
+
+    for (size_t n_classes = 1; n_classes <= MAX_CLASSES; n_classes++) {
+        for (size_t i = 0; i < N * n_classes; i++)
+            Z[i] = random_between(&random, -30.0, 30.0);
+        for (size_t i = 0; i < N; i++) {
+            y[i] = (int)(next_random(&random) % n_classes);
+            if (i % 5 == 0)
+                Z[i * n_classes + i % n_classes] = -700.0;
+        }
+        for (size_t b = 0; b < 4; b++) {
+            if (!builds[b].supported)
+                continue;
+            builds[b].rows(N, n_classes, Z, y, values[b], gradient[b], work);
+            assert_memory_equal(values[b], values[0], sizeof values[0]);
+            assert_memory_equal(gradient[b], gradient[0], N * n_classes * sizeof(double));
+            compared++;
+        }
+    }
+    assert_true(compared >= 2 * MAX_CLASSES);
+}
 #endif
+
+/* The loss against log-sum-exp with libm, and the gradient rows summing
+ * to 0, on logits whose softmax is known: for z = (0, ln 2, ln 5) the
+ * probabilities are 1/8, 2/8 and 5/8. */
+static void softmax_loss_matches_formula(void **state)
+{
+    (void)state;
+    const double Z[] = {0.0, log(2.0), log(5.0), 3.0, -1.0, 2.5, -400.0, 0.0, 1.0};
+    const int y[] = {2, 1, 2};
+    double values[3], gradient[9], work[9];
+    lnl_softmax_ce_rows(3, 3, Z, y, values, gradient, work);
+
+    assert_true(fabs(values[0] - log(8.0 / 5.0)) <= 4e-16);
+    assert_true(fabs(gradient[0] - 1.0 / 8.0) <= 1e-16);
+    assert_true(fabs(gradient[1] - 2.0 / 8.0) <= 1e-16);
+    assert_true(fabs(gradient[2] - (5.0 / 8.0 - 1.0)) <= 1e-16);
+    for (size_t i = 0; i < 3; i++) {
+        const double *z = Z + 3 * i;
+        double max = fmax(z[0], fmax(z[1], z[2]));
+        double expected = max + log(exp(z[0] - max) + exp(z[1] - max) + exp(z[2] - max)) -
+                          z[y[i]];
+        assert_true(fabs(values[i] - expected) <= 4e-16 * fmax(1.0, fabs(expected)));
+        double row_sum = gradient[3 * i] + gradient[3 * i + 1] + gradient[3 * i + 2];
+        assert_true(fabs(row_sum) <= 4e-16);
+    }
+    /* p_0 = exp(-401) / (1 + exp(-1) + exp(-401)), far above underflow */
+    assert_true(fabs(gradient[6] / exp(-401.0) - 1.0 / (1.0 + exp(-1.0))) <= 1e-15);
+}
 
 int main(void)
 {
@@ -235,8 +314,10 @@ int main(void)
         cmocka_unit_test(log1p_unit_within_two_ulps),
         cmocka_unit_test(kernel_loss_and_residual_match_formula),
         cmocka_unit_test(kernel_returns_non_finite_for_infinite_logit),
+        cmocka_unit_test(softmax_loss_matches_formula),
 #ifdef LNL_TEST_KERNEL_VARIANTS
         cmocka_unit_test(kernel_builds_agree_bit_for_bit),
+        cmocka_unit_test(softmax_builds_agree_bit_for_bit),
 #endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
