@@ -327,8 +327,8 @@ typedef struct generate_buffers {
     size_t *flipped;        /* n_samples: rows whose label is redrawn */
     size_t *row_order;      /* n_samples */
     size_t *column_order;   /* n_features */
-    int *y_copy;            /* n_samples, for the final shuffle */
-    double *X_copy;         /* n_samples x n_features, for the final shuffle */
+    unsigned char *placed;  /* n_samples: rows already moved by the shuffle */
+    double *saved_row;      /* n_features: the row a shuffle cycle starts from */
 } generate_buffers;
 
 static void generate_buffers_free(generate_buffers *buffers)
@@ -342,8 +342,8 @@ static void generate_buffers_free(generate_buffers *buffers)
     free(buffers->flipped);
     free(buffers->row_order);
     free(buffers->column_order);
-    free(buffers->y_copy);
-    free(buffers->X_copy);
+    free(buffers->placed);
+    free(buffers->saved_row);
 }
 
 static lnl_status generate_buffers_alloc(const lnl_make_classification_params *params,
@@ -369,8 +369,8 @@ static lnl_status generate_buffers_alloc(const lnl_make_classification_params *p
     if (params->shuffle) {
         buffers->row_order = malloc(n * sizeof(size_t));
         buffers->column_order = malloc(d * sizeof(size_t));
-        buffers->y_copy = malloc(n * sizeof(int));
-        buffers->X_copy = malloc(n * d * sizeof(double));
+        buffers->placed = calloc(n, 1);
+        buffers->saved_row = malloc(d * sizeof(double));
     }
 
     if (buffers->weights == NULL || buffers->cluster_sizes == NULL ||
@@ -378,7 +378,7 @@ static lnl_status generate_buffers_alloc(const lnl_make_classification_params *p
         buffers->column_values == NULL || buffers->flipped == NULL)
         return LNL_ERR_NOMEM;
     if (params->shuffle && (buffers->row_order == NULL || buffers->column_order == NULL ||
-                            buffers->y_copy == NULL || buffers->X_copy == NULL))
+                            buffers->placed == NULL || buffers->saved_row == NULL))
         return LNL_ERR_NOMEM;
     return LNL_OK;
 }
@@ -494,7 +494,12 @@ static void shift_and_scale(const lnl_make_classification_params *params, lnl_rn
 }
 
 /* Permutes the rows (sklearn.utils.shuffle: arange(n) shuffled in place, so
- * new row i is old row order[i]), then the columns the same way. */
+ * new row i is old row order[i]), then the columns the same way.
+ *
+ * Both happen in place, so that generating never holds a second copy of
+ * X: the columns row by row through buffers->row, then the rows cycle by
+ * cycle of the permutation. A cycle i -> order[i] -> ... moves each row
+ * up one place and puts the saved first row last. */
 static void shuffle_rows_and_columns(const lnl_make_classification_params *params,
                                      lnl_rng *rng, generate_buffers *buffers, lnl_dataset *data)
 {
@@ -502,19 +507,34 @@ static void shuffle_rows_and_columns(const lnl_make_classification_params *param
     size_t d = params->n_features;
     size_t *row_order = buffers->row_order;
     size_t *column_order = buffers->column_order;
-    int *y_copy = buffers->y_copy;
 
     lnl_rng_permutation(rng, row_order, n);
     lnl_rng_permutation(rng, column_order, d);
 
     for (size_t i = 0; i < n; i++) {
-        const double *source = data->X + row_order[i] * d;
+        double *row = data->X + i * d;
         for (size_t j = 0; j < d; j++)
-            buffers->X_copy[i * d + j] = source[column_order[j]];
-        y_copy[i] = data->y[row_order[i]];
+            buffers->row[j] = row[column_order[j]];
+        memcpy(row, buffers->row, d * sizeof(double));
     }
-    memcpy(data->X, buffers->X_copy, n * d * sizeof(double));
-    memcpy(data->y, y_copy, n * sizeof(int));
+
+    size_t row_bytes = d * sizeof(double);
+    for (size_t start = 0; start < n; start++) {
+        if (buffers->placed[start])
+            continue;
+        memcpy(buffers->saved_row, data->X + start * d, row_bytes);
+        int saved_label = data->y[start];
+        size_t current = start;
+        for (size_t next = row_order[current]; next != start; next = row_order[current]) {
+            memcpy(data->X + current * d, data->X + next * d, row_bytes);
+            data->y[current] = data->y[next];
+            buffers->placed[current] = 1;
+            current = next;
+        }
+        memcpy(data->X + current * d, buffers->saved_row, row_bytes);
+        data->y[current] = saved_label;
+        buffers->placed[current] = 1;
+    }
 }
 
 lnl_status lnl_make_classification(const lnl_make_classification_params *params,
