@@ -187,12 +187,12 @@ sweep_benchmark() {
 memory_benchmark() {
     local jobs
     rm -rf "$work"/memory-lnl-*
-    sed 's/^shuffle = false/shuffle = true/' bench/configs/memory.ini \
-        > "$work/memory-shuffled.ini"
+    sed 's/^\[data big\]$/&\nshuffle = false/' bench/configs/memory.ini \
+        > "$work/memory-unshuffled.ini"
     timed "$work/memory-data.time" "$build/bench/bench_data" bench/configs/memory.ini \
         > "$work/memory-data.txt"
-    timed "$work/memory-data-shuffled.time" "$build/bench/bench_data" \
-        "$work/memory-shuffled.ini" > /dev/null
+    timed "$work/memory-data-unshuffled.time" "$build/bench/bench_data" \
+        "$work/memory-unshuffled.ini" > /dev/null
     for jobs in 1 2; do
         timed "$work/memory-lnl-$jobs.time" "$build/lnl" run bench/configs/memory.ini \
             --out "$work/memory-lnl-$jobs" --jobs "$jobs" --quiet 2>> "$work/lnl.log"

@@ -496,7 +496,7 @@ static void shift_and_scale(const lnl_make_classification_params *params, lnl_rn
 /* Permutes the rows (sklearn.utils.shuffle: arange(n) shuffled in place, so
  * new row i is old row order[i]), then the columns the same way.
  *
- * Both happen in place, so that generating never holds a second copy of
+ * Both happen in place, so that generating never allocates a second copy of
  * X: the columns row by row through buffers->row, then the rows cycle by
  * cycle of the permutation. A cycle i -> order[i] -> ... moves each row
  * up one place and puts the saved first row last. */
