@@ -319,6 +319,8 @@ lnl_status lnl_method_fit_weighted(const lnl_method_spec *spec, const lnl_fit_in
     status = lnl_linear_workspace_create(&output->shape, &workspace, err);
     if (status != LNL_OK)
         goto fail;
+    if (input->threads > 1)
+        workspace.threads = input->threads;
 
     if (spec->init == LNL_INIT_CE) {
         lnl_loss cross_entropy = {lnl_loss_lookup("ce"), {0}};

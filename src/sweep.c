@@ -282,9 +282,10 @@ static const char *transition_source_name(const lnl_method_spec *method)
     return "";
 }
 
-/* Fits the method and measures accuracies; failures go into the result. */
+/* Fits the method, with threads threads per objective evaluation, and
+ * measures accuracies; failures go into the result. */
 static void run_cell(const lnl_config *config, lnl_dataset *const *datasets, const cell *c,
-                     lnl_run_result *result)
+                     int threads, lnl_run_result *result)
 {
     const lnl_data_spec *data = &config->data[c->data];
     const lnl_noise_spec *noise = &config->noise[c->noise];
@@ -337,8 +338,18 @@ static void run_cell(const lnl_config *config, lnl_dataset *const *datasets, con
 
     lnl_rng model_rng;
     lnl_stream_seed(&model_rng, config, data, NULL, method, "model", c->seed);
-    lnl_fit_input input = {dataset, labels.split.train, n_train, train_labels, labels.clean, k,
-                           &labels.standardizer, labels.transition, &model_rng};
+    lnl_fit_input input = {
+        .data = dataset,
+        .rows = labels.split.train,
+        .n_rows = n_train,
+        .labels = train_labels,
+        .clean_labels = labels.clean,
+        .n_classes = k,
+        .standardizer = &labels.standardizer,
+        .true_transition = labels.transition,
+        .rng = &model_rng,
+        .threads = threads,
+    };
     lnl_fit_output output;
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
@@ -1147,6 +1158,7 @@ typedef struct sweep_state {
     size_t *todo;            /* cells to run, in plan order */
     size_t n_todo;
     size_t next_todo;        /* next entry of todo to hand to a worker */
+    int cell_threads;        /* threads of each objective evaluation */
     FILE *runs;              /* runs.csv, open for appending while the pool runs */
     bool stop;               /* a write failed: start no further run */
     int write_errno;
@@ -1530,7 +1542,8 @@ static void *worker_main(void *argument)
         lnl_run_result result;
         memset(&result, 0, sizeof result);
         result.cell = index;
-        run_cell(state->config, state->datasets, &state->cells[index], &result);
+        run_cell(state->config, state->datasets, &state->cells[index], state->cell_threads,
+                 &result);
         char *row = format_run_row(state->config, &state->cells[index], &result);
         record_result(state, index, &result, row);
         free(result.confusion);
@@ -1567,8 +1580,14 @@ static void run_pool(sweep_state *state, int jobs)
     pthread_t threads[256];
     if (jobs > 256)
         jobs = 256;
-    if ((size_t)jobs > state->n_todo)
-        jobs = state->n_todo > 0 ? (int)state->n_todo : 1;
+    /* With fewer cells than jobs, the cells share the spare threads inside
+     * their objective evaluations, which give the same bits on any count. */
+    state->cell_threads = 1;
+    if ((size_t)jobs > state->n_todo) {
+        size_t cells = state->n_todo > 0 ? state->n_todo : 1;
+        state->cell_threads = jobs / (int)cells;
+        jobs = (int)cells;
+    }
 
     int started = 0;
     for (; started < jobs; started++)
@@ -1775,13 +1794,13 @@ lnl_status lnl_sweep_run(const lnl_config *config, const lnl_sweep_options *opti
         pthread_mutex_init(&state.lock, NULL);
         lock_initialized = true;
 
-        /* BLAS stays single-threaded inside every cell, also when one cell
-         * runs alone, because its thread count changes the results. On a
-         * 100000 x 100 binary fit (OpenBLAS 0.3.21, Haswell kernels, 2 cores)
-         * 2 threads gave the same objective bits, but 80 of the 101
-         * coefficients differed in the last bits. The binary model calls
-         * gemv, and a 10-class fit, which calls gemm, was equal. So
-         * parallelism comes from running cells at once instead. */
+        /* BLAS stays single-threaded inside every cell, because its thread
+         * count changes the results. On a 100000 x 100 binary fit (OpenBLAS
+         * 0.3.21, Haswell kernels, 2 cores) 2 threads gave the same
+         * objective bits, but 80 of the 101 coefficients differed in the
+         * last bits. So parallelism comes from running cells at once, and
+         * from lnl_linear_objective's own threads, whose sums have a fixed
+         * order, when there are fewer cells than jobs (run_pool). */
         openblas_set_num_threads(1);
         run_pool(&state, options->jobs > 0 ? options->jobs : default_jobs());
 

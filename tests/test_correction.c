@@ -582,7 +582,9 @@ static void method_fit_unbiased_needs_two_classes(void **state)
     assert_int_equal(lnl_noise_transition(&model, T, &err), LNL_OK);
     lnl_rng rng;
     lnl_rng_seed(&rng, LNL_RNG_DEFAULT, 1);
-    lnl_fit_input input = {data, rows, 6, labels, labels, 3, NULL, T, &rng};
+    lnl_fit_input input = {.data = data, .rows = rows, .n_rows = 6, .labels = labels,
+                           .clean_labels = labels, .n_classes = 3, .true_transition = T,
+                           .rng = &rng};
     lnl_method_spec spec = corrected_spec("unbiased", LNL_TRANSITION_KNOWN);
     lnl_fit_output output;
 

@@ -279,6 +279,62 @@ static void linear_objective_matches_reference_across_sizes(void **state)
         check_objective_against_reference(&cases[c]);
 }
 
+/* Problems of several chunks (64 blocks of 23 rows for d = 700): the
+ * objective is the same bit for bit with 1, 2, 3 and 8 threads, and agrees
+ * with the reference, for the fused binary path and the softmax path. */
+static void linear_objective_same_for_any_thread_count(void **state)
+{
+    (void)state;
+    const case_options cases[] = {
+        {4000, 3999, 700, 2, true, true, true, true, 11, false},
+        {4000, 3100, 700, 3, false, true, true, false, 12, false},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        random_case rc;
+        random_case_create(&rc, &cases[c]);
+        const lnl_linear_problem *p = &rc.problem;
+        size_t n_params = lnl_linear_n_params(&p->shape);
+        lnl_linear_workspace workspace;
+        lnl_error err;
+        lnl_error_clear(&err);
+        assert_int_equal(lnl_linear_workspace_create(&p->shape, &workspace, &err), LNL_OK);
+        assert_int_equal(workspace.threads, 1);
+        assert_true(p->n_rows > 2 * 64 * workspace.block_rows);
+
+        double f_one = 0.0, f_reference = 0.0;
+        double *one = malloc(n_params * sizeof(double));
+        double *other = malloc(n_params * sizeof(double));
+        double *reference = malloc(n_params * sizeof(double));
+        assert_true(one != NULL && other != NULL && reference != NULL);
+        assert_int_equal(lnl_linear_objective(p, rc.theta, &f_one, one, &workspace, &err),
+                         LNL_OK);
+        assert_int_equal(lnl_linear_objective_reference(p, rc.theta, &f_reference, reference,
+                                                        &err),
+                         LNL_OK);
+        assert_close(f_one, f_reference, 1e-12 * fabs(f_reference));
+        double scale = max_norm(n_params, reference);
+        for (size_t i = 0; i < n_params; i++)
+            assert_close(one[i], reference[i], 1e-12 * scale);
+
+        const int thread_counts[] = {2, 3, 8};
+        for (size_t t = 0; t < sizeof thread_counts / sizeof thread_counts[0]; t++) {
+            workspace.threads = thread_counts[t];
+            double f_other = 0.0;
+            assert_int_equal(lnl_linear_objective(p, rc.theta, &f_other, other, &workspace,
+                                                  &err),
+                             LNL_OK);
+            assert_memory_equal(&f_other, &f_one, sizeof f_one);
+            assert_memory_equal(other, one, n_params * sizeof(double));
+        }
+
+        free(one);
+        free(other);
+        free(reference);
+        lnl_linear_workspace_destroy(&workspace);
+        random_case_destroy(&rc);
+    }
+}
+
 /* Checks the gradient of lnl_linear_objective against central differences
  * in every parameter. Without an intercept, the intercept entries of the
  * gradient must be exactly 0 because the optimizer must not move them. */
@@ -768,6 +824,7 @@ int main(void)
         cmocka_unit_test(shape_counts_parameters),
         cmocka_unit_test(linear_objective_matches_reference),
         cmocka_unit_test(linear_objective_matches_reference_across_sizes),
+        cmocka_unit_test(linear_objective_same_for_any_thread_count),
         cmocka_unit_test(linear_gradient_matches_finite_differences),
         cmocka_unit_test(linear_binary_equals_softmax_with_zero_row),
         cmocka_unit_test(linear_objective_rejects_bad_shapes),

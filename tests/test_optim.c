@@ -831,9 +831,14 @@ static void fit_fixture_destroy(fit_fixture *fixture)
 
 static lnl_fit_input fit_input(fit_fixture *fixture)
 {
-    lnl_fit_input input = {fixture->data, fixture->rows, 300, fixture->labels, fixture->labels,
-                           fixture->data->n_classes, &fixture->standardizer, NULL,
-                           &fixture->rng};
+    lnl_fit_input input = {.data = fixture->data,
+                           .rows = fixture->rows,
+                           .n_rows = 300,
+                           .labels = fixture->labels,
+                           .clean_labels = fixture->labels,
+                           .n_classes = fixture->data->n_classes,
+                           .standardizer = &fixture->standardizer,
+                           .rng = &fixture->rng};
     return input;
 }
 

@@ -50,8 +50,15 @@ typedef struct lnl_linear_problem {
     double C;
 } lnl_linear_problem;
 
-/* Scratch buffers for one objective evaluation over blocks of rows. */
+/* The maximum number of threads of one objective evaluation. */
+#define LNL_LINEAR_MAX_THREADS 64
+
+/* Scratch buffers for one objective evaluation over blocks of rows, and
+ * the threads it may use. */
 typedef struct lnl_linear_workspace {
+    /* Threads of one evaluation: 1 after lnl_linear_workspace_create. The
+     * result does not depend on it (see lnl_linear_objective). */
+    int threads;
     size_t block_rows;
     double *block_X;       /* block_rows x d: gathered, standardized rows */
     double *logits;        /* block_rows x K */
@@ -70,7 +77,13 @@ void lnl_linear_workspace_destroy(lnl_linear_workspace *workspace);
  * each row once: per block of rows it gathers and standardizes the rows,
  * computes the logits with one gemm (gemv for the binary model), the loss
  * and dLoss/dZ, and adds the block's gradient contribution with one more
- * gemm before the next block. Returns LNL_ERR_NUMERIC on a non-finite loss. */
+ * gemm before the next block. Returns LNL_ERR_NUMERIC on a non-finite loss.
+ *
+ * The rows are summed in chunks of a fixed number of blocks, which
+ * depends on the number of features only, and the chunks' sums are added
+ * in chunk order. With workspace->threads > 1 the chunks are shared among
+ * that many threads, so the result is the same bit for bit for every
+ * thread count. */
 lnl_status lnl_linear_objective(const lnl_linear_problem *problem, const double *theta,
                                 double *f, double *gradient, lnl_linear_workspace *workspace,
                                 lnl_error *err);

@@ -28,6 +28,9 @@ typedef struct lnl_fit_input {
     const lnl_standardizer *standardizer;
     const double *true_transition;         /* K x K, the noise model's T; may be NULL */
     lnl_rng *rng;                          /* the model's own stream */
+    /* Threads of each objective evaluation of the main fit, 0 or 1 for
+     * one. The fit is the same bit for bit for every value. */
+    int threads;
 } lnl_fit_input;
 
 typedef struct lnl_fit_output {

@@ -92,7 +92,10 @@ typedef void (*lnl_sweep_progress_fn)(void *context, size_t done, size_t total,
 /* done counts the runs recorded so far, resumed ones included. */
 typedef struct lnl_sweep_options {
     const char *output;    /* overrides the config's output folder when not NULL */
-    int jobs;              /* worker threads; <= 0 = the number of online cores */
+    /* Worker threads; <= 0 = the number of online cores. With fewer cells
+     * than jobs, each cell's objective evaluations use jobs / cells
+     * threads; the results are the same for every value. */
+    int jobs;
     lnl_sweep_progress_fn progress;
     void *progress_context;
     /* Resume even when DIR/.lnl-state differs from the config: recorded
