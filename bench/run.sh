@@ -199,12 +199,27 @@ memory_benchmark() {
     done
 }
 
+# one large cell alone, with one and two jobs: its fit time and whether
+# runs.csv changes
+one_cell_benchmark() {
+    local repeat jobs out
+    rm -rf "$work"/one-cell-*
+    for repeat in 1 2 3; do
+        for jobs in 1 2; do
+            out="$work/one-cell-$jobs-$repeat"
+            timed "$out.time" "$build/lnl" run bench/configs/one_cell.ini --out "$out" \
+                --jobs "$jobs" --no-figures --quiet 2>> "$work/lnl.log"
+        done
+    done
+}
+
 measure gradient gradient_benchmark
 measure fit2 fit_benchmark 2
 measure fit10 fit_benchmark 10
 measure sweep-article sweep_benchmark article
 measure sweep-digits sweep_benchmark digits
 measure memory memory_benchmark
+measure one-cell one_cell_benchmark
 
 echo "elapsed=$(($(date +%s) - start_seconds))" >> "$work/machine.txt"
 $python bench/python/make_report.py "$work" > bench/REPORT.md

@@ -365,6 +365,51 @@ def memory_section(report):
                                results[jobs] <= 1.5 * data_bytes))
 
 
+def runs_without_timing(path):
+    """Return the rows of a runs.csv as lists of fields, fit_seconds left out."""
+    with open(path, newline="") as file:
+        rows = list(csv.reader(file))
+    timing = rows[0].index("fit_seconds")
+    return [row[:timing] + row[timing + 1:] for row in rows]
+
+
+def one_cell_section(report):
+    report.add("## One large cell alone: 1 and 2 jobs")
+    report.add()
+    report.add(
+        "bench/configs/one_cell.ini: a single cell on 100000 x 100 generated rows with "
+        "K = 10. With more jobs than cells, a cell spreads the chunks of each objective "
+        "evaluation over the spare threads, and adds the chunk sums in a fixed order. "
+        "Fastest of 3 runs of `lnl run --no-figures`; the fit time is the fit_seconds "
+        "column of runs.csv.")
+    report.add()
+    report.add("| jobs | wall | fit | runs.csv apart from fit_seconds |")
+    report.add("|---:|---:|---:|---|")
+    reference = runs_without_timing(report.path("one-cell-1-1/runs.csv"))
+    fits = {}
+    all_equal = True
+    for jobs in [1, 2]:
+        walls, fit_times, equal = [], [], True
+        for repeat in [1, 2, 3]:
+            base = report.path(f"one-cell-{jobs}-{repeat}")
+            seconds, _, status = read_time(base + ".time")
+            if status != 0:
+                sys.exit("make_report: the one-cell sweep failed")
+            walls.append(seconds)
+            with open(os.path.join(base, "runs.csv"), newline="") as file:
+                fit_times.append(float(next(csv.DictReader(file))["fit_seconds"]))
+            equal = equal and runs_without_timing(os.path.join(base, "runs.csv")) == reference
+        fits[jobs] = min(fit_times)
+        all_equal = all_equal and equal
+        report.add(f"| {jobs} | {min(walls):.2f} s | {min(fit_times):.3f} s | "
+                   f"{'equal to the first run' if equal else '**differs**'} |")
+    report.add()
+    report.targets.append(("one large cell alone: faster with 2 jobs, the same runs.csv",
+                           f"fit {fits[1]:.3f} s with 1 job, {fits[2]:.3f} s with 2 "
+                           f"({fits[1] / fits[2]:.2f} x)",
+                           all_equal and fits[2] < fits[1]))
+
+
 def read_gradient_table(path):
     """Return the text of a bench_gradient output and its rows by pass name."""
     text = open(path).read()
@@ -552,6 +597,7 @@ def main():
     fit_targets(report, fits)
     sweeps = sweep_section(report)
     memory_section(report)
+    one_cell_section(report)
     gradient = gradient_section(report)
     _, digits_gradient = read_gradient_table(report.path("gradient-digits.md"))
     analysis_section(report, fits, sweeps, gradient, digits_gradient)
