@@ -22,6 +22,13 @@ static bool same_folder(const char *a, const char *b)
            first.st_ino == second.st_ino;
 }
 
+/* True when path is a folder or does not exist. */
+static bool is_folder_or_missing(const char *path)
+{
+    struct stat info;
+    return stat(path, &info) != 0 || S_ISDIR(info.st_mode);
+}
+
 /* ---- Checks ----------------------------------------------------------------- */
 
 /* Compares two .lnl-state texts line by line. At the first line that
@@ -252,6 +259,9 @@ static lnl_status check_parts(const char *output, const lnl_merge_part *parts, s
  * merge would mix the files of two experiments. */
 static lnl_status check_output(const char *output, const char *state_text, lnl_error *err)
 {
+    if (!is_folder_or_missing(output))
+        return lnl_error_set(err, LNL_ERR_ARGUMENT, output, 0,
+                             "the output path exists and is not a folder; choose a folder");
     char path[LNL_PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/.lnl-state", output);
     char *existing = NULL;
@@ -293,8 +303,13 @@ lnl_status lnl_merge_runs(const lnl_config *config, const char *output,
         return lnl_error_set(err, LNL_ERR_NOMEM, NULL, 0, "out of memory for %zu runs",
                              merged.n_cells);
     }
-    for (size_t p = 0; p < n_parts && status == LNL_OK; p++)
-        status = take_part_rows(config, parts, p, &merged, err);
+    for (size_t p = 0; p < n_parts && status == LNL_OK; p++) {
+        char path[LNL_PATH_MAX + 32];
+        snprintf(path, sizeof path, "%s/runs.csv", parts[p].name);
+        status = lnl_report_check_runs_text(parts[p].runs_text, path, err);
+        if (status == LNL_OK)
+            status = take_part_rows(config, parts, p, &merged, err);
+    }
     if (status != LNL_OK) {
         merged_rows_free(&merged);
         return status;
@@ -386,6 +401,11 @@ lnl_status lnl_merge_folders(const char *output, const char *const *dirs, size_t
         char *state_text = NULL, *runs_text = NULL;
         size_t length;
         parts[i].name = dirs[i];
+        if (!is_folder_or_missing(dirs[i])) {
+            status = lnl_error_set(err, LNL_ERR_ARGUMENT, dirs[i], 0,
+                                   "not a folder: give the output folders of lnl run");
+            break;
+        }
         snprintf(path, sizeof path, "%s/.lnl-state", dirs[i]);
         status = lnl_output_file_read(path, &state_text, &length, err);
         parts[i].state_text = state_text;

@@ -17,6 +17,9 @@
 
 lnl_status lnl_output_dir_create(const char *dir, lnl_error *err)
 {
+    if (dir[0] == '\0')
+        return lnl_error_set(err, LNL_ERR_ARGUMENT, NULL, 0,
+                             "the output folder is an empty path; give a folder name");
     char path[LNL_PATH_MAX];
     snprintf(path, sizeof path, "%s", dir);
     for (char *p = path + 1; *p != '\0'; p++) {
@@ -31,6 +34,10 @@ lnl_status lnl_output_dir_create(const char *dir, lnl_error *err)
     if (mkdir(path, 0777) != 0 && errno != EEXIST)
         return lnl_error_set(err, LNL_ERR_IO, path, 0, "cannot create folder: %s",
                              strerror(errno));
+    struct stat info;
+    if (stat(path, &info) == 0 && !S_ISDIR(info.st_mode))
+        return lnl_error_set(err, LNL_ERR_ARGUMENT, path, 0,
+                             "the output path exists and is not a folder; choose a folder");
     return LNL_OK;
 }
 

@@ -181,12 +181,9 @@ static lnl_status parse_row(char **fields, const int *columns, const char *path,
     return LNL_OK;
 }
 
-static lnl_status read_runs(const char *path, run_table *table, lnl_error *err)
+/* Reads the rows of an open runs.csv; path names it in messages. */
+static lnl_status read_runs_from(FILE *file, const char *path, run_table *table, lnl_error *err)
 {
-    FILE *file = fopen(path, "r");
-    if (file == NULL)
-        return lnl_error_set(err, LNL_ERR_IO, path, 0, "cannot open: %s", strerror(errno));
-
     char *line = NULL, *fields[MAX_FIELDS];
     size_t line_size = 0;
     lnl_status status = LNL_OK;
@@ -250,7 +247,42 @@ static lnl_status read_runs(const char *path, run_table *table, lnl_error *err)
 
 cleanup:
     free(line);
+    return status;
+}
+
+static lnl_status read_runs(const char *path, run_table *table, lnl_error *err)
+{
+    FILE *file = fopen(path, "r");
+    if (file == NULL)
+        return lnl_error_set(err, LNL_ERR_IO, path, 0, "cannot open: %s", strerror(errno));
+    lnl_status status = read_runs_from(file, path, table, err);
     fclose(file);
+    return status;
+}
+
+static void free_runs(run_table *table)
+{
+    for (size_t i = 0; i < table->n_rows; i++) {
+        free(table->rows[i].confusion);
+        free(table->rows[i].transition_matrix);
+    }
+    free(table->rows);
+    memset(table, 0, sizeof *table);
+}
+
+lnl_status lnl_report_check_runs_text(const char *text, const char *path, lnl_error *err)
+{
+    size_t length = strlen(text);
+    if (length == 0)
+        return lnl_error_set(err, LNL_ERR_DATA, path, 1, "the file is empty");
+    FILE *file = fmemopen((void *)text, length, "r");
+    if (file == NULL)
+        return lnl_error_set(err, LNL_ERR_NOMEM, NULL, 0, "out of memory reading %s", path);
+    run_table table;
+    memset(&table, 0, sizeof table);
+    lnl_status status = read_runs_from(file, path, &table, err);
+    fclose(file);
+    free_runs(&table);
     return status;
 }
 
@@ -310,10 +342,7 @@ typedef struct report {
 
 static void report_destroy(report *r)
 {
-    for (size_t i = 0; i < r->runs.n_rows; i++) {
-        free(r->runs.rows[i].confusion);
-        free(r->runs.rows[i].transition_matrix);
-    }
+    free_runs(&r->runs);
     for (size_t g = 0; g < r->n_groups; g++) {
         if (r->groups[g].transitions != NULL)
             for (size_t c = 0; c < r->groups[g].n_methods * r->groups[g].n_rates; c++) {
@@ -329,7 +358,6 @@ static void report_destroy(report *r)
     }
     free(r->groups);
     free(r->methods);
-    free(r->runs.rows);
 }
 
 static size_t find_string(const char *const *names, size_t n, const char *name)

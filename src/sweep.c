@@ -1120,7 +1120,8 @@ static lnl_status make_output_folder(const char *dir, lnl_error *err)
         return status;
     struct stat info;
     if (stat(dir, &info) != 0 || !S_ISDIR(info.st_mode))
-        return lnl_error_set(err, LNL_ERR_IO, dir, 0, "output path exists and is not a folder");
+        return lnl_error_set(err, LNL_ERR_ARGUMENT, dir, 0,
+                             "the output path exists and is not a folder; choose a folder");
     return LNL_OK;
 }
 

@@ -557,6 +557,41 @@ static void merge_rejects_other_output(void **state)
     remove_tree(f.dir);
 }
 
+/* A shard row with a value the report cannot read is rejected before
+ * anything is written, with the shard's file and line. */
+static void merge_rejects_damaged_row(void **state)
+{
+    (void)state;
+    shard_folders f;
+    shard_folders_create(&f);
+
+    char *runs = lnl_read_text(path_in(f.shards[1], "runs.csv").text);
+    assert_non_null(runs);
+    char *second_row = strchr(strchr(runs, '\n') + 1, '\n') + 1;
+    char *field = second_row;
+    for (int comma = 0; comma < 12; comma++)
+        field = strchr(field, ',') + 1;
+    field[0] = 'x';  /* test_accuracy, the 13th column, becomes "x..." */
+    write_text(path_in(f.shards[1], "runs.csv").text, runs);
+    free(runs);
+
+    test_path merged = path_in(f.dir, "merged");
+    lnl_merge_options options = {false};
+    lnl_merge_summary summary;
+    lnl_error err;
+    lnl_error_clear(&err);
+    assert_int_equal(lnl_merge_folders(merged.text, f.shard_list, SHARDS, &options, &summary,
+                                       &err),
+                     LNL_ERR_DATA);
+    assert_string_equal(err.file, path_in(f.shards[1], "runs.csv").text);
+    if (err.line != 3)
+        fail_msg("%s:%ld: %s", err.file, (long)err.line, err.message);
+    assert_non_null(strstr(err.message, "test_accuracy"));
+    struct stat info;
+    assert_int_not_equal(stat(merged.text, &info), 0);
+    remove_tree(f.dir);
+}
+
 static void merge_rejects_overlapping_shards(void **state)
 {
     (void)state;
@@ -691,6 +726,18 @@ static void cli_shard_and_merge(void **state)
     assert_int_equal(stat(path_in(dir, "merged/figures").text, &info), 0);
     assert_int_not_equal(stat(path_in(dir, "plain/figures").text, &info), 0);
 
+    /* a file where a folder belongs: exit code 2 and its name */
+    write_text(path_in(dir, "plain.txt").text, "not a folder\n");
+    const char *file_in[] = {"merge", "fromfile", "plain.txt", NULL};
+    assert_int_equal(lnl_run(file_in, dir, dir, NULL, &err_text), 2);
+    assert_non_null(strstr(err_text, "plain.txt: not a folder"));
+    free(err_text);
+    const char *file_out[] = {"merge", "plain.txt", "results/shard/shard-1-of-2",
+                              "results/shard/shard-2-of-2", NULL};
+    assert_int_equal(lnl_run(file_out, dir, dir, NULL, &err_text), 2);
+    assert_non_null(strstr(err_text, "plain.txt: the output path exists and is not a folder"));
+    free(err_text);
+
     /* a folder merged twice is rejected with its name */
     const char *overlap[] = {"merge", "again", "results/shard/shard-1-of-2", "jobs1", NULL};
     assert_int_equal(lnl_run(overlap, dir, dir, NULL, &err_text), 2);
@@ -764,6 +811,7 @@ int main(void)
         cmocka_unit_test(merge_three_shards_equals_full_run),
         cmocka_unit_test(merge_rejects_other_config),
         cmocka_unit_test(merge_rejects_other_output),
+        cmocka_unit_test(merge_rejects_damaged_row),
         cmocka_unit_test(merge_rejects_overlapping_shards),
         cmocka_unit_test(merge_missing_shard_needs_partial),
         cmocka_unit_test(cli_shard_and_merge),

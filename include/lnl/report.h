@@ -106,6 +106,12 @@ typedef struct lnl_report_options {
  * method of runs.csv. */
 lnl_status lnl_report_write(const char *dir, lnl_error *err);
 
+/* Checks the text of a runs.csv as lnl_report_write reads it: the columns
+ * it needs and every value it parses. Returns LNL_ERR_DATA with path and
+ * the line of the first problem. A last line cut off by an interruption
+ * is not an error. */
+lnl_status lnl_report_check_runs_text(const char *text, const char *path, lnl_error *err);
+
 /* Same with options (NULL for the defaults). LNL_ERR_ARGUMENT is returned
  * for an explicit baseline that is not a method of runs.csv or not in the
  * methods list, and for alpha outside [0, 1). It is also returned for a

@@ -418,10 +418,11 @@ int lnl_cli_merge(int argc, char **argv)
         snprintf(path, sizeof path, "%s/summary.md", output);
         print_file(path);
     }
-    fprintf(stderr, "lnl: merged %d folders: %zu of %zu runs, %zu failed, %zu not converged; "
+    int n_folders = n_positional - 1;
+    fprintf(stderr, "lnl: merged %d folder%s: %zu of %zu runs, %zu failed, %zu not converged; "
                     "results in %s\n",
-            n_positional - 1, summary.n_recorded, summary.n_runs, summary.n_failed,
-            summary.n_not_converged, output);
+            n_folders, n_folders == 1 ? "" : "s", summary.n_recorded, summary.n_runs,
+            summary.n_failed, summary.n_not_converged, output);
     return summary.n_failed > 0 ? 1 : 0;
 }
 
