@@ -301,20 +301,20 @@ static void linear_objective_same_for_any_thread_count(void **state)
         assert_int_equal(workspace.threads, 1);
         assert_true(p->n_rows > 2 * 64 * workspace.block_rows);
 
-        double f_one = 0.0, f_reference = 0.0;
-        double *one = malloc(n_params * sizeof(double));
+        double f_one_thread = 0.0, f_reference = 0.0;
+        double *one_thread = malloc(n_params * sizeof(double));
         double *other = malloc(n_params * sizeof(double));
         double *reference = malloc(n_params * sizeof(double));
-        assert_true(one != NULL && other != NULL && reference != NULL);
-        assert_int_equal(lnl_linear_objective(p, rc.theta, &f_one, one, &workspace, &err),
+        assert_true(one_thread != NULL && other != NULL && reference != NULL);
+        assert_int_equal(lnl_linear_objective(p, rc.theta, &f_one_thread, one_thread, &workspace, &err),
                          LNL_OK);
         assert_int_equal(lnl_linear_objective_reference(p, rc.theta, &f_reference, reference,
                                                         &err),
                          LNL_OK);
-        assert_close(f_one, f_reference, 1e-12 * fabs(f_reference));
+        assert_close(f_one_thread, f_reference, 1e-12 * fabs(f_reference));
         double scale = max_norm(n_params, reference);
         for (size_t i = 0; i < n_params; i++)
-            assert_close(one[i], reference[i], 1e-12 * scale);
+            assert_close(one_thread[i], reference[i], 1e-12 * scale);
 
         const int thread_counts[] = {2, 3, 8};
         for (size_t t = 0; t < sizeof thread_counts / sizeof thread_counts[0]; t++) {
@@ -323,11 +323,11 @@ static void linear_objective_same_for_any_thread_count(void **state)
             assert_int_equal(lnl_linear_objective(p, rc.theta, &f_other, other, &workspace,
                                                   &err),
                              LNL_OK);
-            assert_memory_equal(&f_other, &f_one, sizeof f_one);
-            assert_memory_equal(other, one, n_params * sizeof(double));
+            assert_memory_equal(&f_other, &f_one_thread, sizeof f_one_thread);
+            assert_memory_equal(other, one_thread, n_params * sizeof(double));
         }
 
-        free(one);
+        free(one_thread);
         free(other);
         free(reference);
         lnl_linear_workspace_destroy(&workspace);

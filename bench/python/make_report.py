@@ -385,6 +385,7 @@ def one_cell_section(report):
     report.add()
     report.add("| jobs | wall | fit | runs.csv apart from fit_seconds |")
     report.add("|---:|---:|---:|---|")
+
     reference = runs_without_timing(report.path("one-cell-1-1/runs.csv"))
     fits = {}
     all_equal = True
@@ -404,6 +405,7 @@ def one_cell_section(report):
         report.add(f"| {jobs} | {min(walls):.2f} s | {min(fit_times):.3f} s | "
                    f"{'equal to the first run' if equal else '**differs**'} |")
     report.add()
+
     report.targets.append(("one large cell alone: faster with 2 jobs, the same runs.csv",
                            f"fit {fits[1]:.3f} s with 1 job, {fits[2]:.3f} s with 2 "
                            f"({fits[1] / fits[2]:.2f} x)",
