@@ -249,7 +249,7 @@ static lnl_status binary_ce_block(const lnl_linear_problem *problem, const doubl
 enum { CHUNK_BLOCKS = 64 };
 
 /* Adds the loss of rows [start, end) to *total and their gradient to
- * gradient, block by block. */
+ * gradient, block by block. workspace->inverse_scale must be set. */
 static lnl_status objective_rows(const lnl_linear_problem *problem, const double *theta,
                                  size_t start, size_t end, double *total, double *gradient,
                                  lnl_linear_workspace *workspace, lnl_error *err)
@@ -257,7 +257,6 @@ static lnl_status objective_rows(const lnl_linear_problem *problem, const double
     const lnl_linear_shape *shape = &problem->shape;
     size_t k = shape->n_classes;
     bool fused = shape->binary && strcmp(problem->loss->info->name, "ce") == 0;
-    set_inverse_scales(problem->standardizer, shape->n_features, workspace->inverse_scale);
     for (; start < end; start += workspace->block_rows) {
         size_t n = end - start;
         if (n > workspace->block_rows)
@@ -316,8 +315,8 @@ typedef struct chunk_plan {
 typedef struct chunk_worker {
     chunk_plan *plan;
     size_t first;                   /* the thread's chunks: first, first + n_threads, ... */
-    lnl_linear_workspace workspace; /* a helper thread's own; unused by the caller's */
-    lnl_linear_workspace *use;
+    lnl_linear_workspace workspace; /* a helper thread's own; unused on the caller's thread */
+    lnl_linear_workspace *current;  /* the workspace the thread evaluates with */
 } chunk_worker;
 
 static void *run_chunks(void *argument)
@@ -330,7 +329,7 @@ static void *run_chunks(void *argument)
         size_t end = start + plan->chunk_rows < n_rows ? start + plan->chunk_rows : n_rows;
         double *gradient = plan->want_gradient ? plan->gradients + c * plan->n_params : NULL;
         plan->statuses[c] = objective_rows(plan->problem, plan->theta, start, end,
-                                           &plan->totals[c], gradient, worker->use,
+                                           &plan->totals[c], gradient, worker->current,
                                            &plan->errors[c]);
     }
     return NULL;
@@ -346,14 +345,17 @@ static lnl_status objective_chunks(chunk_plan *plan, lnl_linear_workspace *works
     pthread_t threads[LNL_LINEAR_MAX_THREADS];
     bool started[LNL_LINEAR_MAX_THREADS] = {false};
     for (size_t t = 0; t < plan->n_threads; t++) {
-        workers[t] = (chunk_worker){.plan = plan, .first = t, .use = workspace};
+        workers[t] = (chunk_worker){.plan = plan, .first = t, .current = workspace};
         if (t == 0)
             continue;
         lnl_error ignored;
         if (lnl_linear_workspace_create(&plan->problem->shape, &workers[t].workspace,
                                         &ignored) != LNL_OK)
             continue;
-        workers[t].use = &workers[t].workspace;
+        if (plan->problem->standardizer != NULL)
+            memcpy(workers[t].workspace.inverse_scale, workspace->inverse_scale,
+                   plan->problem->shape.n_features * sizeof(double));
+        workers[t].current = &workers[t].workspace;
         started[t] = pthread_create(&threads[t], NULL, run_chunks, &workers[t]) == 0;
         if (!started[t])
             lnl_linear_workspace_destroy(&workers[t].workspace);
@@ -364,7 +366,7 @@ static lnl_status objective_chunks(chunk_plan *plan, lnl_linear_workspace *works
             pthread_join(threads[t], NULL);
             lnl_linear_workspace_destroy(&workers[t].workspace);
         } else {
-            workers[t].use = workspace;
+            workers[t].current = workspace;
             run_chunks(&workers[t]);
         }
     }
@@ -397,6 +399,7 @@ lnl_status lnl_linear_objective(const lnl_linear_problem *problem, const double 
         memset(gradient, 0, n_params * sizeof(double));
     double total = 0.0;
 
+    set_inverse_scales(problem->standardizer, shape->n_features, workspace->inverse_scale);
     size_t chunk_rows = CHUNK_BLOCKS * workspace->block_rows;
     size_t n_chunks = (problem->n_rows + chunk_rows - 1) / chunk_rows;
     if (n_chunks <= 1) {

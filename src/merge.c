@@ -22,13 +22,6 @@ static bool same_folder(const char *a, const char *b)
            first.st_ino == second.st_ino;
 }
 
-/* True when path is a folder or does not exist. */
-static bool is_folder_or_missing(const char *path)
-{
-    struct stat info;
-    return stat(path, &info) != 0 || S_ISDIR(info.st_mode);
-}
-
 /* ---- Checks ----------------------------------------------------------------- */
 
 /* Compares two .lnl-state texts line by line. At the first line that
@@ -259,14 +252,14 @@ static lnl_status check_parts(const char *output, const lnl_merge_part *parts, s
  * merge would mix the files of two experiments. */
 static lnl_status check_output(const char *output, const char *state_text, lnl_error *err)
 {
-    if (!is_folder_or_missing(output))
-        return lnl_error_set(err, LNL_ERR_ARGUMENT, output, 0,
-                             "the output path exists and is not a folder; choose a folder");
+    lnl_status status = lnl_output_dir_check(output, err);
+    if (status != LNL_OK)
+        return status;
     char path[LNL_PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/.lnl-state", output);
     char *existing = NULL;
     size_t length = 0;
-    lnl_status status = lnl_output_file_read(path, &existing, &length, err);
+    status = lnl_output_file_read(path, &existing, &length, err);
     if (status != LNL_OK || existing == NULL)
         return status;
     char recorded[512], wanted[512];
@@ -401,7 +394,8 @@ lnl_status lnl_merge_folders(const char *output, const char *const *dirs, size_t
         char *state_text = NULL, *runs_text = NULL;
         size_t length;
         parts[i].name = dirs[i];
-        if (!is_folder_or_missing(dirs[i])) {
+        struct stat info;
+        if (stat(dirs[i], &info) == 0 && !S_ISDIR(info.st_mode)) {
             status = lnl_error_set(err, LNL_ERR_ARGUMENT, dirs[i], 0,
                                    "not a folder: give the output folders of lnl run");
             break;

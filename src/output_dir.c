@@ -15,6 +15,15 @@
 
 #include "lnl/config.h"
 
+lnl_status lnl_output_dir_check(const char *dir, lnl_error *err)
+{
+    struct stat info;
+    if (stat(dir, &info) == 0 && !S_ISDIR(info.st_mode))
+        return lnl_error_set(err, LNL_ERR_ARGUMENT, dir, 0,
+                             "the output path exists and is not a folder; choose a folder");
+    return LNL_OK;
+}
+
 lnl_status lnl_output_dir_create(const char *dir, lnl_error *err)
 {
     if (dir[0] == '\0')
@@ -34,11 +43,7 @@ lnl_status lnl_output_dir_create(const char *dir, lnl_error *err)
     if (mkdir(path, 0777) != 0 && errno != EEXIST)
         return lnl_error_set(err, LNL_ERR_IO, path, 0, "cannot create folder: %s",
                              strerror(errno));
-    struct stat info;
-    if (stat(path, &info) == 0 && !S_ISDIR(info.st_mode))
-        return lnl_error_set(err, LNL_ERR_ARGUMENT, path, 0,
-                             "the output path exists and is not a folder; choose a folder");
-    return LNL_OK;
+    return lnl_output_dir_check(path, err);
 }
 
 lnl_status lnl_output_dir_lock(const char *dir, int *fd, lnl_error *err)

@@ -10,8 +10,12 @@
 
 #include "lnl/error.h"
 
-/* Creates dir and its parents, like mkdir -p. A dir that already exists is
- * accepted without checking that it is a folder. */
+/* Returns LNL_ERR_ARGUMENT, naming dir, when dir exists and is not a
+ * folder, and LNL_OK when it is a folder or does not exist. */
+lnl_status lnl_output_dir_check(const char *dir, lnl_error *err);
+
+/* Creates dir and its parents, like mkdir -p. An empty dir, or one that
+ * exists and is not a folder, is LNL_ERR_ARGUMENT. */
 lnl_status lnl_output_dir_create(const char *dir, lnl_error *err);
 
 /* Takes an exclusive, non-blocking flock on the folder itself, so no file

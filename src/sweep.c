@@ -282,8 +282,8 @@ static const char *transition_source_name(const lnl_method_spec *method)
     return "";
 }
 
-/* Fits the method, with threads threads per objective evaluation, and
- * measures accuracies; failures go into the result. */
+/* Fits the method, with the given number of threads in each objective
+ * evaluation, and measures accuracies. Failures go into the result. */
 static void run_cell(const lnl_config *config, lnl_dataset *const *datasets, const cell *c,
                      int threads, lnl_run_result *result)
 {
@@ -1111,20 +1111,6 @@ static bool section_unchanged(const settings *current, const settings *recorded,
 
 /* ---- Files ------------------------------------------------------------------ */
 
-/* Creates dir and its parents, like mkdir -p, and checks that dir is a
- * folder. */
-static lnl_status make_output_folder(const char *dir, lnl_error *err)
-{
-    lnl_status status = lnl_output_dir_create(dir, err);
-    if (status != LNL_OK)
-        return status;
-    struct stat info;
-    if (stat(dir, &info) != 0 || !S_ISDIR(info.st_mode))
-        return lnl_error_set(err, LNL_ERR_ARGUMENT, dir, 0,
-                             "the output path exists and is not a folder; choose a folder");
-    return LNL_OK;
-}
-
 /* Reads a whole file into a new string. A missing file gives *text = NULL
  * and LNL_OK, and a file that contains a NUL byte is rejected. */
 static lnl_status read_text_file(const char *path, char **text, lnl_error *err)
@@ -1763,7 +1749,7 @@ lnl_status lnl_sweep_run(const lnl_config *config, const lnl_sweep_options *opti
     }
 
     /* take the folder, then what an earlier sweep recorded there */
-    status = make_output_folder(output, err);
+    status = lnl_output_dir_create(output, err);
     if (status == LNL_OK)
         status = lnl_output_dir_lock(output, &lock_fd, err);
     if (status == LNL_OK)

@@ -237,8 +237,9 @@ void lnl_softmax_ce_rows_avx2(size_t, size_t, const double *, const int *, doubl
 void lnl_softmax_ce_rows_avx512f(size_t, size_t, const double *, const int *, double *,
                                  double *, double *);
 
-/* Logits over a wide range, some rows with a class far below the others
- * so that its exp is near underflow, for 1 to 13 classes. */
+/* Checks that every build gives the same bits on logits over a wide
+ * range, with one class of some rows far below the others so that its exp
+ * is near underflow, for 1 to 13 classes. */
 static void softmax_builds_agree_bit_for_bit(void **state)
 {
     (void)state;
@@ -279,9 +280,9 @@ static void softmax_builds_agree_bit_for_bit(void **state)
 }
 #endif
 
-/* The loss against log-sum-exp with libm, and the gradient rows summing
- * to 0, on logits whose softmax is known: for z = (0, ln 2, ln 5) the
- * probabilities are 1/8, 2/8 and 5/8. */
+/* Checks the loss against log-sum-exp with libm and the gradient rows
+ * against a sum of 0, on logits whose softmax is known: for
+ * z = (0, ln 2, ln 5) the probabilities are 1/8, 2/8 and 5/8. */
 static void softmax_loss_matches_formula(void **state)
 {
     (void)state;

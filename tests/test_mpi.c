@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "lnl_process.h"
+#include "runs_csv.h"
 
 /* 2 settings x 3 methods x 3 seeds = 18 runs, so each rank gets 9. */
 static const char mpi_config[] =
@@ -46,37 +47,14 @@ static const char mpi_config[] =
     "[method mae]\n"
     "loss = mae\n";
 
-/* Text of a file with the fit_seconds field of every data row emptied;
- * only the message column is ever quoted. */
+/* Text of a runs.csv file with the fit_seconds field of every data row
+ * emptied. */
 static char *runs_without_timing(const char *path)
 {
     char *csv = lnl_read_text(path);
     if (csv == NULL)
         fail_msg("%s is missing", path);
-    size_t timing = 0;
-    const char *name = strstr(csv, "fit_seconds");
-    assert_non_null(name);
-    for (const char *p = csv; p < name; p++)
-        timing += *p == ',';
-    char *out = malloc(strlen(csv) + 1);
-    assert_non_null(out);
-    char *w = out;
-    size_t column = 0;
-    bool quoted = false, header = true;
-    for (const char *p = csv; *p != '\0'; p++) {
-        if (*p == '"')
-            quoted = !quoted;
-        if (!quoted && *p == '\n') {
-            column = 0;
-            header = false;
-        } else if (!quoted && *p == ',') {
-            column++;
-        } else if (!header && column == timing) {
-            continue;
-        }
-        *w++ = *p;
-    }
-    *w = '\0';
+    char *out = runs_text_without_timing(csv);
     free(csv);
     return out;
 }

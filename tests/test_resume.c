@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "lnl_process.h"
+#include "runs_csv.h"
 
 /* 2 data x 2 noise x 5 rates x 2 methods x 3 seeds = 120 runs, about 2 s
  * in all with --jobs 2 on the 2-core machine where the test was written,
@@ -104,40 +105,6 @@ static size_t count_lines(const char *text)
     return lines;
 }
 
-/* Copy of runs.csv text with the fit_seconds field of every data row
- * emptied. Only the message column is ever quoted. */
-static char *without_timing(const char *csv)
-{
-    size_t timing = 0;
-    const char *header_end = strchr(csv, '\n');
-    assert_non_null(header_end);
-    const char *name = strstr(csv, "fit_seconds");
-    assert_true(name != NULL && name < header_end);
-    for (const char *p = csv; p < name; p++)
-        timing += *p == ',';
-
-    char *out = malloc(strlen(csv) + 1);
-    assert_non_null(out);
-    char *w = out;
-    size_t column = 0;
-    bool quoted = false, header = true;
-    for (const char *p = csv; *p != '\0'; p++) {
-        if (*p == '"')
-            quoted = !quoted;
-        if (!quoted && *p == '\n') {
-            column = 0;
-            header = false;
-        } else if (!quoted && *p == ',') {
-            column++;
-        } else if (!header && column == timing) {
-            continue;
-        }
-        *w++ = *p;
-    }
-    *w = '\0';
-    return out;
-}
-
 /* runs.csv of folder without timing, or NULL when it does not exist. */
 static char *rows_of(const char *folder)
 {
@@ -146,7 +113,7 @@ static char *rows_of(const char *folder)
     char *text = lnl_read_text(path);
     if (text == NULL)
         return NULL;
-    char *rows = without_timing(text);
+    char *rows = runs_text_without_timing(text);
     free(text);
     return rows;
 }

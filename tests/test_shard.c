@@ -26,6 +26,7 @@
 #include "lnl/merge.h"
 #include "lnl/sweep.h"
 #include "lnl_process.h"
+#include "runs_csv.h"
 
 /* (blobs: 3 + 2 settings, three: 3 settings) x 2 methods x 2 seeds = 32
  * runs. A noise section restricted to one data set and class_conditional
@@ -133,48 +134,13 @@ static lnl_status run_shard(const char *config_text, const char *config_path, co
     return status;
 }
 
-/* Copy of runs.csv text with the fit_seconds field of every data row
- * emptied: the only column that differs between identical sweeps. Only
- * the message column is ever quoted. */
-static char *without_timing(const char *csv)
-{
-    size_t timing = 0;
-    const char *header_end = strchr(csv, '\n');
-    assert_non_null(header_end);
-    const char *name = strstr(csv, "fit_seconds");
-    assert_true(name != NULL && name < header_end);
-    for (const char *p = csv; p < name; p++)
-        timing += *p == ',';
-
-    char *out = malloc(strlen(csv) + 1);
-    assert_non_null(out);
-    char *w = out;
-    size_t column = 0;
-    bool quoted = false, header = true;
-    for (const char *p = csv; *p != '\0'; p++) {
-        if (*p == '"')
-            quoted = !quoted;
-        if (!quoted && *p == '\n') {
-            column = 0;
-            header = false;
-        } else if (!quoted && *p == ',') {
-            column++;
-        } else if (!header && column == timing) {
-            continue;
-        }
-        *w++ = *p;
-    }
-    *w = '\0';
-    return out;
-}
-
 /* runs.csv of a folder without its timing column; fails when missing. */
 static char *runs_without_timing(const char *dir)
 {
     char *runs = lnl_read_text(path_in(dir, "runs.csv").text);
     if (runs == NULL)
         fail_msg("%s/runs.csv is missing", dir);
-    char *rows = without_timing(runs);
+    char *rows = runs_text_without_timing(runs);
     free(runs);
     return rows;
 }

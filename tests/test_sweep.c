@@ -28,6 +28,7 @@
 
 #include "lnl/config.h"
 #include "lnl/sweep.h"
+#include "runs_csv.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -135,34 +136,6 @@ static size_t column_of(const char *csv, const char *name)
     }
     fail_msg("runs.csv has no column \"%s\"", name);
     return 0;
-}
-
-/* Copy of runs.csv text with the fit_seconds field of every data row
- * emptied: the only column that differs between identical sweeps. Only
- * the message column is ever quoted, so commas inside quotes are skipped. */
-static char *without_timing(const char *csv)
-{
-    size_t timing = column_of(csv, "fit_seconds");
-    char *out = malloc(strlen(csv) + 1);
-    assert_non_null(out);
-    char *w = out;
-    size_t column = 0;
-    bool quoted = false, header = true;
-    for (const char *p = csv; *p != '\0'; p++) {
-        if (*p == '"')
-            quoted = !quoted;
-        if (!quoted && *p == '\n') {
-            column = 0;
-            header = false;
-        } else if (!quoted && *p == ',') {
-            column++;
-        } else if (!header && column == timing) {
-            continue;
-        }
-        *w++ = *p;
-    }
-    *w = '\0';
-    return out;
 }
 
 static size_t count_lines(const char *text)
@@ -379,7 +352,7 @@ static void sweep_same_rows_for_any_jobs(void **state)
 
         char *runs = read_file(path_in(output, "runs.csv").text);
         assert_non_null(runs);
-        char *rows = without_timing(runs);
+        char *rows = runs_text_without_timing(runs);
         free(runs);
         if (reference == NULL) {
             reference = rows;
@@ -432,7 +405,7 @@ static void sweep_resume_skips_recorded_runs(void **state)
     assert_int_equal(summary.n_recorded, 24);
 
     char *resumed = read_file(path_in(output, "runs.csv").text);
-    char *a = without_timing(complete), *b = without_timing(resumed);
+    char *a = runs_text_without_timing(complete), *b = runs_text_without_timing(resumed);
     assert_string_equal(b, a);
     /* the five kept rows keep their own timing too */
     const char *end_of_kept = complete;
@@ -489,7 +462,7 @@ static void sweep_resume_with_restricted_noise(void **state)
     assert_int_equal(summary.n_resumed, 7);
     assert_int_equal(summary.n_recorded, 10);
     char *resumed = read_file(path_in(output, "runs.csv").text);
-    char *a = without_timing(complete), *b = without_timing(resumed);
+    char *a = runs_text_without_timing(complete), *b = runs_text_without_timing(resumed);
     assert_string_equal(b, a);
     assert_null(strstr(resumed, "blobs,pair,"));
 
@@ -598,7 +571,7 @@ static void sweep_force_keeps_unaffected_runs(void **state)
     assert_int_equal(run_sweep(changed, &fresh_call, &summary, &err), LNL_OK);
     char *forced = read_file(path_in(output, "runs.csv").text);
     char *expected = read_file(path_in(fresh, "runs.csv").text);
-    char *a = without_timing(forced), *b = without_timing(expected);
+    char *a = runs_text_without_timing(forced), *b = runs_text_without_timing(expected);
     assert_string_equal(a, b);
     char *state_forced = read_file(path_in(output, ".lnl-state").text);
     char *state_fresh = read_file(path_in(fresh, ".lnl-state").text);
@@ -767,7 +740,7 @@ static void sweep_drops_unusable_rows(void **state)
     assert_int_equal(summary.n_resumed, 23);
     assert_int_equal(summary.n_recorded, 24);
     char *resumed = read_file(path_in(output, "runs.csv").text);
-    char *a = without_timing(complete), *b = without_timing(resumed);
+    char *a = runs_text_without_timing(complete), *b = runs_text_without_timing(resumed);
     assert_string_equal(b, a);
 
     free(complete);
@@ -833,7 +806,7 @@ static void sweep_cancel_stops_and_resumes(void **state)
     assert_int_equal(run_sweep(small_config, &reference_call, &summary, &err), LNL_OK);
     char *resumed = read_file(path_in(output, "runs.csv").text);
     char *expected = read_file(path_in(reference, "runs.csv").text);
-    char *a = without_timing(resumed), *b = without_timing(expected);
+    char *a = runs_text_without_timing(resumed), *b = runs_text_without_timing(expected);
     assert_string_equal(a, b);
     assert_same_tables(output, reference);
 

@@ -378,7 +378,7 @@ static const char merge_help[] =
     "with every row in plan order (equal apart from fit_seconds), .lnl-state,\n"
     "manifest.json, the tables, the figures and summary.md, which is printed.\n"
     "The folders must come from the same config and data, and no run may be in\n"
-    "two of them. An OUT that holds results of other settings is refused.\n"
+    "two of them. An OUT that contains results of other settings is rejected.\n"
     "Running `lnl run CONFIG --out OUT` afterwards resumes from OUT.\n"
     "\n"
     "  --partial     merge even when runs of the plan are in none of the\n"
